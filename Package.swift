@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, from the bottom up (see docs/architecture.md):
+//   Clients/*    HTTP clients that could ship alone (SigV4, S3/IAM/STS, Snowflake SQL API)
+//   Engine       stack model and engine: parse, resolve, graph, diff, execute, state (no HTTP)
+//   Providers/*  one small resource protocol per kind (pool, AWS, Snowflake)
+//   CLI, infra   the thin command line
+let package = Package(
+    name: "infra",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "infra", targets: ["infra"]),
+        .library(name: "InfraEngine", targets: ["InfraEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "InfraEngine",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Engine"),
+        .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
+        .target(
+            name: "InfraCLI",
+            dependencies: ["InfraEngine", "PoolProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/CLI"),
+        .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
+        .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI"], path: "Tests/EngineTests",
+                    resources: [.copy("Fixtures")]),
+    ]
+)
