@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+public struct InfraCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "infra",
+        abstract: "Provision and verify an S3 → Snowflake landing zone from one YAML stack.",
+        discussion: """
+            Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error, 2 changes present.
+            Colour is used only on a terminal and never when NO_COLOR is set.
+            """,
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
+            VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self,
+            StateCommand.self, OutputCommand.self, GraphCommand.self,
+        ])
+
+    public init() {}
+}
+
+/// STACK and --env, shared by every command that works on one deployment.
+struct DeploymentOptions: ParsableArguments {
+    @Argument(help: "A stack file, or the name of a stack in stacks/.")
+    var stack: String
+
+    @Option(name: .long, help: "The environment: a name in environments/ or a path to an environment file.")
+    var env: String
+
+    @Option(name: .long, help: "The project folder (holding stacks/, templates/, environments/). Default: found from the stack.")
+    var project: String?
+}

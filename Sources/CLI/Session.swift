@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import InfraEngine
+import PoolProvider
+
+/// Everything one command needs about a deployment: the checked stack, its environment, the kinds
+/// that can act on it, and its state store. Built with no network call.
+struct Session {
+    let layout: ProjectLayout
+    let stack: LoadedStack
+    let kinds: KindRegistry
+    let store: any StateStore
+
+    var environment: EnvironmentConfig { stack.environment }
+    var address: String { "\(stack.name) in \(environment.name)" }
+
+    static func load(_ options: DeploymentOptions) throws -> Session {
+        try load(stack: options.stack, environment: options.env, project: options.project)
+    }
+
+    static func load(stack stackArgument: String, environment environmentArgument: String, project: String?) throws -> Session {
+        let cwd = FileManager.default.currentDirectoryPath
+        let searchLayout = ProjectLayout(root: project ?? cwd)
+        let stackFile = try searchLayout.stackFile(for: stackArgument)
+        let layout = project.map(ProjectLayout.init(root:)) ?? ProjectLayout.containing(stackFile: stackFile, fallback: cwd)
+        let kindsForSchemas = Providers.kinds(layout: layout, stack: "", environment: "")
+        let loader = StackLoader(schemas: kindsForSchemas.kinds.values.map(\.schema), layout: layout)
+        let environment = try loader.loadEnvironment(file: try layout.environmentFile(for: environmentArgument))
+        let stack = try loader.load(stackFile: stackFile, environment: environment)
+        let kinds = Providers.kinds(layout: layout, stack: stack.name, environment: environment.name)
+        return Session(layout: layout, stack: stack, kinds: kinds, store: try Providers.stateStore(layout: layout, stack: stack))
+    }
+
+    /// Checks that need values (types after interpolation, value cycles), with nothing live known.
+    func resolveStatically() throws {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        var diagnostics: [Diagnostic] = []
+        for resource in stack.resources {
+            do { _ = try resolver.properties(of: resource.logicalName) } catch let d as Diagnostic { diagnostics.append(d) }
+        }
+        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+    }
+
+    /// Holds the state lock around `body`. A lock left by a process that died on this host is broken, with a warning.
+    func withLock<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let info = LockInfo(operation: operation)
+        do {
+            try await store.lock(info)
+        } catch let locked as StateLockedError where locked.stale {
+            Terminal.err("warning: breaking a stale state lock: \(locked.holder.map(\.description) ?? "unknown holder") is no longer running")
+            try await store.forceUnlock()
+            try await store.lock(info)
+        }
+        do {
+            let result = try await body()
+            try? await store.unlock(id: info.id)
+            return result
+        } catch {
+            try? await store.unlock(id: info.id)
+            throw error
+        }
+    }
+}
+
+/// The providers this build offers. Each contributes resource kinds through the one `ResourceKind` protocol.
+enum Providers {
+    static func kinds(layout: ProjectLayout, stack: String, environment: String) -> KindRegistry {
+        KindRegistry([PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment))])
+    }
+
+    static func stateStore(layout: ProjectLayout, stack: LoadedStack) throws -> any StateStore {
+        switch stack.environment.backend {
+        case .local(let path):
+            let file = path.map { $0.hasPrefix("/") ? $0 : "\(layout.root)/\($0)" }
+                ?? "\(layout.workDirectory)/state/\(stack.name)/\(stack.environment.name).json"
+            return LocalStateStore(path: file)
+        case .s3:
+            throw Diagnostic("the s3 state backend is not available in this build: it arrives with the AWS provider",
+                             at: stack.environment.file.map { SourceLocation(file: $0, line: 1, column: 1) },
+                             hint: "use the local backend (leave out `backend:`) for now")
+        }
+    }
+}
+
+/// Runs a command body, turning errors into messages on stderr and exit code 1.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let diagnostic as Diagnostic {
+        Terminal.err(diagnostic.description)
+        throw ExitCode(1)
+    } catch let list as DiagnosticList {
+        for d in list.diagnostics { Terminal.err(d.description) }
+        if list.diagnostics.count > 1 { Terminal.err("\(list.diagnostics.count) errors") }
+        throw ExitCode(1)
+    } catch {
+        Terminal.err("error: \(error)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+
+/// Hears about each resource as apply works on it: the CLI prints progress lines from this.
+public protocol ApplyObserver: Sendable {
+    func started(_ change: ResourceChange)
+    func finished(_ change: ResourceChange, seconds: Double, error: (any Error)?)
+}
+
+public struct ApplyReport: Sendable {
+    public var succeeded: [ResourceChange] = []
+    public var failed: [(change: ResourceChange, error: String)] = []
+    public var skipped: [(change: ResourceChange, because: String)] = []
+
+    public var isSuccess: Bool { failed.isEmpty && skipped.isEmpty }
+
+    public var counts: (added: Int, changed: Int, destroyed: Int) {
+        let added = succeeded.filter { $0.action == .create || $0.action == .replace }.count
+        let changed = succeeded.filter { $0.action == .update || $0.action == .adopt }.count
+        let destroyed = succeeded.filter { $0.action == .delete || $0.action == .replace }.count
+        return (added, changed, destroyed)
+    }
+}
+
+/// Raised when a run is asked to stop: in-flight operations finish, nothing new starts.
+public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted before it started" }
+}
+
+/// A flag the CLI's signal handler sets; the applier checks it before starting each resource.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    public init() {}
+    public func stop() { lock.lock(); stopped = true; lock.unlock() }
+    public var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+}
+
+/// Executes a plan: independent resources concurrently, dependencies first (deletes in reverse),
+/// re-resolving each resource's values once what it depends on exists.
+public final class Applier: Sendable {
+    let stack: LoadedStack
+    let kinds: KindRegistry
+    let plan: Plan
+    let live: LiveSnapshot
+    let recorder: StateRecorder
+    public let coordinator: ApplyCoordinator
+
+    public init(stack: LoadedStack, kinds: KindRegistry, plan: Plan, live: LiveSnapshot, recorder: StateRecorder) {
+        self.stack = stack
+        self.kinds = kinds
+        self.plan = plan
+        self.live = live
+        self.recorder = recorder
+        self.coordinator = ApplyCoordinator(stack: stack, kinds: kinds, plan: plan, live: live)
+    }
+
+    /// The order apply takes: an edge from each change to the changes it must wait for.
+    public static func graph(for plan: Plan, state: StateDocument?) -> Graph<String> {
+        var graph = Graph<String>()
+        let active = plan.changes.filter { $0.action != .noop }
+        let byAddress = Dictionary(active.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        for change in active {
+            graph.addNode(change.address)
+            if change.action != .delete {
+                for dependency in change.dependsOn {
+                    if let other = byAddress[dependency], other.action != .delete { graph.addEdge(from: change.address, to: dependency) }
+                }
+            }
+        }
+        // An object is deleted only after everything recorded as depending on it has been deleted or changed.
+        for change in active where change.action == .delete {
+            for (address, record) in state?.resources ?? [:] where record.dependsOn.contains(change.address) && byAddress[address] != nil {
+                graph.addEdge(from: change.address, to: address)
+            }
+        }
+        return graph
+    }
+
+    public func run(parallelism: Int, observer: any ApplyObserver, stop: StopFlag) async -> ApplyReport {
+        let graph = Applier.graph(for: plan, state: await recorder.document)
+        let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        let outcomes = await GraphWalker.walk(graph, parallelism: parallelism) { [self] address in
+            let change = changes[address]!
+            guard !stop.isStopped else { throw Interrupted() }
+            observer.started(change)
+            let start = Date()
+            do {
+                try await self.execute(change)
+                observer.finished(change, seconds: Date().timeIntervalSince(start), error: nil)
+            } catch {
+                observer.finished(change, seconds: Date().timeIntervalSince(start), error: error)
+                throw error
+            }
+        }
+        var report = ApplyReport()
+        for change in plan.changes where change.action != .noop {
+            switch outcomes[change.address] {
+            case .succeeded?: report.succeeded.append(change)
+            case .failed(let message)?: report.failed.append((change, message))
+            case .skipped(let cause)?: report.skipped.append((change, cause))
+            case nil: break
+            }
+        }
+        return report
+    }
+
+    func execute(_ change: ResourceChange) async throws {
+        guard let kind = kinds[change.kind] else { throw Diagnostic("no provider offers kind '\(change.kind)'", at: nil) }
+        let recordedObject = await recorder.document.resources[change.address]?.liveObject
+        let liveObject = change.identity.flatMap { live.object(kind: change.kind, identity: $0) }
+            ?? recordedObject.flatMap { live.object(kind: change.kind, identity: $0.identity) }
+        switch change.action {
+        case .noop:
+            return
+        case .delete:
+            let object = liveObject ?? recordedObject ?? LiveObject(identity: change.identity ?? change.address, properties: [:])
+            try await kind.delete(object)
+            try await recorder.remove(change.address)
+        case .create:
+            let desired = try await coordinator.desired(change.address)
+            let created = try await kind.create(desired.resource)
+            try await finish(change, desired: desired, object: created)
+        case .replace:
+            let desired = try await coordinator.desired(change.address)
+            if let old = liveObject ?? recordedObject {
+                try await kind.delete(old)
+                try await recorder.remove(change.address)
+            }
+            let created = try await kind.create(desired.resource)
+            try await finish(change, desired: desired, object: created)
+        case .update, .adopt:
+            let desired = try await coordinator.desired(change.address)
+            guard let current = liveObject else {
+                throw Diagnostic("'\(change.address)' disappeared since the plan was made", at: nil, hint: "run plan again")
+            }
+            let differences = await coordinator.differences(desired, current: current)
+            let updated = differences.isEmpty ? current : try await kind.update(desired.resource, from: current, changes: differences)
+            try await finish(change, desired: desired, object: updated)
+        }
+    }
+
+    func finish(_ change: ResourceChange, desired: ApplyCoordinator.Resolved, object: LiveObject) async throws {
+        await coordinator.completed(change.address, object)
+        let schema = kinds[change.kind]!.schema
+        var properties = desired.normalized
+        for (key, value) in properties where schema.isSensitive(key) { properties[key] = SensitiveValue.digest(value) }
+        var attributes = object.attributes
+        for (key, value) in attributes where schema.isSensitive(key) { attributes[key] = SensitiveValue.digest(value) }
+        let record = ResourceRecord(kind: change.kind, identity: object.identity, properties: properties, attributes: attributes,
+                                    dependsOn: change.dependsOn)
+        try await recorder.record(change.address, record)
+    }
+}
+
+/// Resolves values during apply. An actor because resolution is sequential work over shared results.
+public actor ApplyCoordinator {
+    let stack: LoadedStack
+    let kinds: KindRegistry
+    let plan: Plan
+    let live: LiveSnapshot
+    private var results: [String: LiveObject] = [:]
+    private let changes: [String: ResourceChange]
+
+    struct Resolved: Sendable {
+        var resource: DesiredResource
+        var normalized: [String: Value]
+    }
+
+    init(stack: LoadedStack, kinds: KindRegistry, plan: Plan, live: LiveSnapshot) {
+        self.stack = stack
+        self.kinds = kinds
+        self.plan = plan
+        self.live = live
+        self.changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func completed(_ address: String, _ object: LiveObject) { results[address] = object }
+
+    /// The resource's values with every dependency's real attributes; nothing may remain unknown.
+    func desired(_ address: String) throws -> Resolved {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        resolver.knownAttribute = { [results, changes, live, stack] name, attribute in
+            if let object = results[name] { return object.attributes[attribute] ?? object.properties[attribute] }
+            guard let change = changes[name], change.action != .create, change.action != .replace, let identity = change.identity,
+                  let kind = stack.resource(name)?.kind, let object = live.object(kind: kind, identity: identity)
+            else { return nil }
+            return object.attributes[attribute] ?? object.properties[attribute]
+        }
+        let properties = try resolver.properties(of: address)
+        if let unknown = properties.first(where: { !$0.value.isKnown }) {
+            throw Diagnostic("'\(address).\(unknown.key)' is still unknown after its dependencies were applied", at: stack.resource(address)?.location,
+                             hint: "it refers to a value no resource produced; check the references in '\(unknown.key)'")
+        }
+        let kind = kinds[stack.resource(address)!.kind]!
+        var normalized = properties
+        for (key, value) in properties { normalized[key] = kind.normalize(value, property: key) }
+        let identity = kind.identity(of: properties) ?? address
+        return Resolved(resource: DesiredResource(logicalName: address, identity: identity, properties: properties), normalized: normalized)
+    }
+
+    func differences(_ desired: Resolved, current: LiveObject) -> [PropertyChange] {
+        let kind = kinds[stack.resource(desired.resource.logicalName)!.kind]!
+        var out: [PropertyChange] = []
+        for property in kind.schema.properties {
+            guard let wanted = desired.normalized[property.name] else { continue }
+            let now = current.properties[property.name].map { kind.normalize($0, property: property.name) }
+            var a = wanted, b = now
+            if case .set = property.type {
+                if case .list(let l) = a { a = .list(l.sorted { $0.canonicalJSON < $1.canonicalJSON }) }
+                if case .list(let l)? = b { b = .list(l.sorted { $0.canonicalJSON < $1.canonicalJSON }) }
+            }
+            if a != b, !(b == nil && a == .null) {
+                out.append(PropertyChange(property: property.name, before: now, after: wanted, forcesReplacement: property.forcesReplacement))
+            }
+        }
+        return out
+    }
+
+    /// Stack outputs once everything is applied.
+    public func outputs() -> [String: Value] {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        resolver.knownAttribute = { [results, live, stack, changes] name, attribute in
+            if let object = results[name] { return object.attributes[attribute] ?? object.properties[attribute] }
+            guard let change = changes[name], let identity = change.identity, let kind = stack.resource(name)?.kind,
+                  let object = live.object(kind: kind, identity: identity) else { return nil }
+            return object.attributes[attribute] ?? object.properties[attribute]
+        }
+        var out: [String: Value] = [:]
+        for output in stack.outputs {
+            if let value = try? resolver.evaluate(output.value) { out[output.name] = output.sensitive ? SensitiveValue.digest(value) : value }
+        }
+        return out
+    }
+}

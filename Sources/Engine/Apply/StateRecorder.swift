@@ -1,0 +1,34 @@
+import Foundation
+
+/// The single writer of state during a run: every completed resource is written at once, atomically,
+/// so a crash loses at most the operation in flight.
+public actor StateRecorder {
+    public private(set) var document: StateDocument
+    let store: any StateStore
+
+    public init(document: StateDocument, store: any StateStore) {
+        self.document = document
+        self.store = store
+    }
+
+    public func record(_ address: String, _ record: ResourceRecord) async throws {
+        document.resources[address] = record
+        try await save()
+    }
+
+    public func remove(_ address: String) async throws {
+        guard document.resources.removeValue(forKey: address) != nil else { return }
+        try await save()
+    }
+
+    public func update(_ body: @Sendable (inout StateDocument) -> Void) async throws {
+        body(&document)
+        try await save()
+    }
+
+    private func save() async throws {
+        document.serial += 1
+        document.updatedAt = Timestamp.now()
+        try await store.write(document)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A live object as a provider reads it: its identity, the properties the stack can declare, and outputs.
+public struct LiveObject: Sendable, Hashable, Codable {
+    public var identity: String
+    public var properties: [String: Value]
+    public var attributes: [String: Value]
+
+    public init(identity: String, properties: [String: Value], attributes: [String: Value] = [:]) {
+        self.identity = identity
+        self.properties = properties
+        self.attributes = attributes
+    }
+}
+
+/// What the stack wants one resource to be, fully resolved (no unknown values) at the moment of apply.
+public struct DesiredResource: Sendable {
+    public var logicalName: String
+    public var identity: String
+    public var properties: [String: Value]
+
+    public init(logicalName: String, identity: String, properties: [String: Value]) {
+        self.logicalName = logicalName
+        self.identity = identity
+        self.properties = properties
+    }
+}
+
+/// One property that differs between the stack and the live object.
+public struct PropertyChange: Sendable, Hashable, Codable {
+    public var property: String
+    public var before: Value?
+    public var after: Value?
+    public var forcesReplacement: Bool
+
+    public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool) {
+        self.property = property
+        self.before = before
+        self.after = after
+        self.forcesReplacement = forcesReplacement
+    }
+}
+
+/// Facts about the environment a kind may use to compute plan-time attributes (an account id for ARNs).
+public struct PlanningContext: Sendable {
+    public var environment: Value
+    public init(environment: Value) { self.environment = environment }
+}
+
+/// The one small protocol each provider implements, once per resource kind.
+///
+/// Reads are in bulk: the engine asks once per kind for every identity it needs, so a provider can
+/// answer with one `SHOW ... IN ACCOUNT` or one paginated `ListRoles` instead of a call per object.
+public protocol ResourceKind: Sendable {
+    var schema: KindSchema { get }
+
+    /// Attributes computable before the object exists; given only the properties the attribute lists as inputs.
+    func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value]
+
+    /// Brings a value to the form the provider reports, so that equal meanings compare equal.
+    func normalize(_ value: Value, property: String) -> Value
+
+    /// The live objects that exist, keyed by identity; absent identities do not exist.
+    func read(_ identities: [String]) async throws -> [String: LiveObject]
+
+    func create(_ resource: DesiredResource) async throws -> LiveObject
+    func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject
+    func delete(_ object: LiveObject) async throws
+}
+
+extension ResourceKind {
+    public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
+    public func normalize(_ value: Value, property: String) -> Value { value }
+
+    /// The identity of the object a set of properties describes: its identity properties, joined by '.'.
+    public func identity(of properties: [String: Value]) -> String? {
+        var parts: [String] = []
+        for name in schema.identityProperties {
+            guard let value = properties[name], value.isKnown, value != .null else { return nil }
+            parts.append(value.interpolationText)
+        }
+        return parts.joined(separator: ".")
+    }
+}
+
+/// The kinds available to one run, by `type:` name.
+public struct KindRegistry: Sendable {
+    public private(set) var kinds: [String: any ResourceKind] = [:]
+
+    public init(_ kinds: [any ResourceKind] = []) {
+        for kind in kinds { register(kind) }
+    }
+
+    public mutating func register(_ kind: any ResourceKind) { kinds[kind.schema.name] = kind }
+    public subscript(name: String) -> (any ResourceKind)? { kinds[name] }
+    public var names: [String] { kinds.keys.sorted() }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Where names in an expression are looked up. The stack is the root scope; each template instance
+/// gets a child scope whose own resources carry the instance's prefix and which sees only its params.
+public final class Scope: Sendable {
+    public let prefix: String
+    /// nil at the root (which sees `var.*`); a template instance sees `param.*` instead.
+    public let params: [String: ScopedNode]?
+    public let parent: Scope?
+    public let templateName: String?
+
+    public init(prefix: String, params: [String: ScopedNode]?, parent: Scope?, templateName: String?) {
+        self.prefix = prefix
+        self.params = params
+        self.parent = parent
+        self.templateName = templateName
+    }
+
+    public static let root = Scope(prefix: "", params: nil, parent: nil, templateName: nil)
+    public var isRoot: Bool { params == nil }
+}
+
+/// A source node together with the scope its expressions are evaluated in.
+public struct ScopedNode: Sendable {
+    public var node: SourceNode
+    public var scope: Scope
+}
+
+public struct ResourceDecl: Sendable {
+    public var logicalName: String
+    public var kind: String
+    public var location: SourceLocation
+    public var properties: [String: ScopedNode]
+    /// Keys in the order written, for stable output.
+    public var propertyOrder: [String]
+    public var explicitDependencies: [String]
+    public var scope: Scope
+}
+
+public enum TaskKind: String, CaseIterable, Sendable, Codable {
+    case sql, s3_put, s3_wait, s3_delete, copy, assert, command
+}
+
+public struct TaskDecl: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var kind: TaskKind
+    public var body: ScopedNode
+    public var after: [String]
+    public var pool: String?
+    public var retries: Int
+    public var retryDelaySeconds: Double
+    public var timeoutSeconds: Double?
+    public var expect: ScopedNode?
+}
+
+public struct PipelineDecl: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var failFast: Bool
+    public var tasks: [TaskDecl]
+}
+
+public struct OutputDecl: Sendable {
+    public var name: String
+    public var value: ScopedNode
+    public var sensitive: Bool
+}
+
+/// A stack after loading, template expansion and static checks: ready to resolve and plan.
+public struct LoadedStack: Sendable {
+    public var name: String
+    public var description: String?
+    public var file: String
+    public var vars: [String: ScopedNode]
+    public var varOrder: [String]
+    public var resources: [ResourceDecl]
+    public var pipelines: [String: PipelineDecl]
+    public var outputs: [OutputDecl]
+    public var environment: EnvironmentConfig
+    /// A content hash of the stack file and the templates it uses: what `promote` compares between environments.
+    public var revision: String
+
+    public func resource(_ logicalName: String) -> ResourceDecl? { resourceIndex[logicalName].map { resources[$0] } }
+    var resourceIndex: [String: Int]
+}

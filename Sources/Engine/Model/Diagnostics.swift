@@ -1,0 +1,96 @@
+import Foundation
+
+/// A place in a source file. Lines and columns count from 1, as editors show them.
+public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+
+    public func advanced(byColumns n: Int) -> SourceLocation {
+        SourceLocation(file: file, line: line, column: column + n)
+    }
+}
+
+/// A problem in what the user wrote: where, what, and what to do about it.
+public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+    public var location: SourceLocation?
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, at location: SourceLocation?, hint: String? = nil) {
+        self.location = location
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        var text = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
+        if let hint { text += "\n  hint: \(hint)" }
+        return text
+    }
+}
+
+/// Several diagnostics at once: loading reports every problem it can find, not just the first.
+public struct DiagnosticList: Error, CustomStringConvertible, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Collects diagnostics while loading, so that one run shows all of them.
+final class DiagnosticSink {
+    private(set) var diagnostics: [Diagnostic] = []
+    func report(_ d: Diagnostic) { if !diagnostics.contains(d) { diagnostics.append(d) } }
+    func report(_ message: String, at location: SourceLocation?, hint: String? = nil) {
+        report(Diagnostic(message, at: location, hint: hint))
+    }
+    var isEmpty: Bool { diagnostics.isEmpty }
+    func throwIfAny() throws { if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) } }
+}
+
+/// "Did you mean …?" for typos: the closest candidate within a small edit distance.
+public enum Suggestion {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let lowered = word.lowercased()
+        var best: (String, Int)?
+        for candidate in candidates {
+            let distance = editDistance(lowered, candidate.lowercased())
+            let limit = max(2, min(word.count, candidate.count) / 3)
+            if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
+    public static func hint(for word: String, in candidates: some Sequence<String>, kind: String) -> String {
+        let list = Array(candidates).sorted()
+        if let match = closest(to: word, in: list) { return "did you mean '\(match)'?" }
+        if list.isEmpty { return "no \(kind) is declared" }
+        let shown = list.prefix(12).joined(separator: ", ")
+        return "known \(kind)s: \(shown)\(list.count > 12 ? ", …" : "")"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+
+public struct PlanOptions: Sendable {
+    public var mode: PlanMode
+    /// false: trust the recorded state instead of reading live objects (fast, offline).
+    public var refresh: Bool
+
+    public init(mode: PlanMode = .apply, refresh: Bool = true) {
+        self.mode = mode
+        self.refresh = refresh
+    }
+}
+
+/// Live objects as read in one refresh, by kind and identity.
+public struct LiveSnapshot: Sendable {
+    public var objects: [String: [String: LiveObject]] = [:]
+
+    public func object(kind: String, identity: String) -> LiveObject? { objects[kind]?[identity] }
+
+    /// Stable over equal snapshots: plan files compare it to detect that live state moved.
+    public var digest: String {
+        var lines: [String] = []
+        for kind in objects.keys.sorted() {
+            for identity in objects[kind]!.keys.sorted() {
+                let object = objects[kind]![identity]!
+                lines.append("\(kind)\t\(identity)\t\(Value.map(object.properties).canonicalJSON)\t\(Value.map(object.attributes).canonicalJSON)")
+            }
+        }
+        return SHA256Hex.of(lines.joined(separator: "\n"))
+    }
+}
+
+/// Reads every live object the stack or state mentions: one bulk read per kind, kinds concurrently.
+public enum Refresher {
+    public static func refresh(stack: LoadedStack, state: StateDocument?, kinds: KindRegistry, resolver: Resolver) async throws -> LiveSnapshot {
+        var wanted: [String: Set<String>] = [:]
+        for resource in stack.resources {
+            guard let kind = kinds[resource.kind] else { continue }
+            if let record = state?.resources[resource.logicalName] { wanted[record.kind, default: []].insert(record.identity) }
+            if let identity = try desiredIdentity(resource, kind: kind, resolver: resolver) { wanted[resource.kind, default: []].insert(identity) }
+        }
+        for (_, record) in state?.resources ?? [:] { wanted[record.kind, default: []].insert(record.identity) }
+        let requests = wanted.map { (kind: $0.key, identities: $0.value.sorted()) }
+        var snapshot = LiveSnapshot()
+        try await withThrowingTaskGroup(of: (String, [String: LiveObject]).self) { group in
+            for request in requests {
+                guard let kind = kinds[request.kind] else {
+                    throw Diagnostic("state records a resource of kind '\(request.kind)', which no provider offers", at: nil,
+                                     hint: "use the infra version that created this state")
+                }
+                group.addTask { (request.kind, try await kind.read(request.identities)) }
+            }
+            for try await (kind, objects) in group { snapshot.objects[kind] = objects }
+        }
+        return snapshot
+    }
+
+    static func desiredIdentity(_ resource: ResourceDecl, kind: any ResourceKind, resolver: Resolver) throws -> String? {
+        var properties: [String: Value] = [:]
+        for name in kind.schema.identityProperties { properties[name] = try resolver.property(resource.logicalName, name) }
+        return kind.identity(of: properties)
+    }
+
+    /// The state as if it were live: what `--refresh=false` plans against.
+    public static func fromState(_ state: StateDocument?) -> LiveSnapshot {
+        var snapshot = LiveSnapshot()
+        for record in state?.resources.values.map({ $0 }) ?? [] { snapshot.objects[record.kind, default: [:]][record.identity] = record.liveObject }
+        return snapshot
+    }
+}
+
+/// Compares what the stack wants with what is live and what state recorded, and says what to do.
+public final class Planner {
+    let stack: LoadedStack
+    let kinds: KindRegistry
+    let state: StateDocument?
+    let live: LiveSnapshot
+    let options: PlanOptions
+    let resolver: Resolver
+    let walker: ReferenceWalker
+    private var decided: [String: ResourceChange] = [:]
+    private var deciding: Set<String> = []
+
+    public init(stack: LoadedStack, kinds: KindRegistry, state: StateDocument?, live: LiveSnapshot, options: PlanOptions, resolver: Resolver) {
+        self.stack = stack
+        self.kinds = kinds
+        self.state = state
+        self.live = live
+        self.options = options
+        self.resolver = resolver
+        self.walker = ReferenceWalker(stack: stack, schemas: kinds.kinds.mapValues(\.schema))
+        resolver.knownAttribute = { [unowned self] name, attribute in try self.knownAttribute(name, attribute) }
+    }
+
+    /// A refreshed plan: reads live state (or trusts state with refresh off), then diffs.
+    public static func plan(stack: LoadedStack, kinds: KindRegistry, state: StateDocument?, options: PlanOptions) async throws -> Plan {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        let live = options.refresh
+            ? try await Refresher.refresh(stack: stack, state: state, kinds: kinds, resolver: resolver)
+            : Refresher.fromState(state)
+        return try Planner(stack: stack, kinds: kinds, state: state, live: live, options: options, resolver: resolver).makePlan()
+    }
+
+    public func makePlan() throws -> Plan {
+        var changes: [ResourceChange] = []
+        var forgotten: [String] = []
+        if options.mode == .apply {
+            for resource in stack.resources { changes.append(try decide(resource.logicalName)) }
+        }
+        let desired = options.mode == .apply ? Set(stack.resources.map(\.logicalName)) : []
+        for (address, record) in (state?.resources ?? [:]).sorted(by: { $0.key < $1.key }) where !desired.contains(address) {
+            if let object = live.object(kind: record.kind, identity: record.identity) {
+                changes.append(ResourceChange(address: address, kind: record.kind, action: .delete, identity: record.identity,
+                                              before: masked(object.properties, kind: record.kind), after: nil, changes: [],
+                                              replaceReasons: [], dependsOn: record.dependsOn))
+            } else {
+                forgotten.append(address)
+            }
+        }
+        return Plan(formatVersion: Plan.formatVersion, mode: options.mode, stack: stack.name, stackFile: stack.file,
+                    environment: stack.environment.name, revision: stack.revision, stateSerial: state?.serial ?? 0,
+                    stateLineage: state?.lineage, createdAt: Timestamp.now(), liveDigest: live.digest, changes: changes,
+                    drift: drift(), forgotten: forgotten)
+    }
+
+    /// After-apply attributes are known for objects that exist and stay; unknown for those (re)created.
+    func knownAttribute(_ address: String, _ attribute: String) throws -> Value? {
+        let change = try decide(address)
+        guard change.action != .create, change.action != .replace, let decl = stack.resource(address),
+              let identity = change.identity, let object = live.object(kind: decl.kind, identity: identity)
+        else { return nil }
+        return object.attributes[attribute] ?? object.properties[attribute]
+    }
+
+    func decide(_ address: String) throws -> ResourceChange {
+        if let change = decided[address] { return change }
+        guard let decl = stack.resource(address), let kind = kinds[decl.kind] else {
+            throw Diagnostic("no provider offers resource type for '\(address)'", at: nil)
+        }
+        let schema = kind.schema
+        let record = state?.resources[address]
+        let wanted = try resolver.properties(of: address)
+        let desiredIdentity = kind.identity(of: wanted)
+        let liveIdentity = record?.identity ?? desiredIdentity
+        let object = liveIdentity.flatMap { live.object(kind: decl.kind, identity: $0) }
+        let dependencies = Array(Set(walker.references(of: decl).filter { $0.strength == .existence && $0.target != address }.map(\.target))).sorted()
+        let after = masked(wanted, kind: decl.kind)
+
+        var change = ResourceChange(address: address, kind: decl.kind, action: .create, identity: desiredIdentity ?? liveIdentity,
+                                    before: object.map { masked($0.properties, kind: decl.kind) }, after: after, changes: [],
+                                    replaceReasons: [], dependsOn: dependencies)
+        if let object {
+            change.identity = object.identity
+            for property in schema.properties {
+                guard let desiredValue = wanted[property.name] else { continue }
+                let current = object.properties[property.name] ?? record?.properties[property.name]
+                let desiredNormal = normalized(desiredValue, property: property, kind: kind)
+                let currentNormal = current.map { normalized($0, property: property, kind: kind) }
+                if property.sensitive {
+                    let digest = SensitiveValue.digest(desiredValue)
+                    if let current, current == digest || current == desiredValue { continue }
+                    if current == nil, desiredValue == .null { continue }
+                    change.changes.append(PropertyChange(property: property.name, before: current.map { _ in SensitiveValue.mask },
+                                                         after: SensitiveValue.mask, forcesReplacement: property.forcesReplacement))
+                    continue
+                }
+                if currentNormal == desiredNormal { continue }
+                if currentNormal == nil, desiredNormal == .null { continue }
+                let forces = property.forcesReplacement || schema.identityProperties.contains(property.name)
+                change.changes.append(PropertyChange(property: property.name, before: currentNormal, after: desiredNormal, forcesReplacement: forces))
+            }
+            if let desiredIdentity, desiredIdentity != object.identity, !change.changes.contains(where: \.forcesReplacement) {
+                change.changes.append(PropertyChange(property: "identity", before: .string(object.identity), after: .string(desiredIdentity),
+                                                     forcesReplacement: true))
+            }
+            change.replaceReasons = change.changes.filter(\.forcesReplacement).map(\.property)
+            if record == nil {
+                change.action = change.replaceReasons.isEmpty ? .adopt : .replace
+            } else if !change.replaceReasons.isEmpty {
+                change.action = .replace
+                change.identity = desiredIdentity ?? object.identity
+            } else {
+                change.action = change.changes.isEmpty ? .noop : .update
+            }
+        } else {
+            change.changes = schema.properties.compactMap { property in
+                guard let value = wanted[property.name] else { return nil }
+                return PropertyChange(property: property.name, before: nil,
+                                      after: property.sensitive ? SensitiveValue.mask : normalized(value, property: property, kind: kind),
+                                      forcesReplacement: false)
+            }
+        }
+        decided[address] = change
+        return change
+    }
+
+    func normalized(_ value: Value, property: PropertySchema, kind: any ResourceKind) -> Value {
+        guard value.isKnown else { return value }
+        var result = kind.normalize(value, property: property.name)
+        if case .set = property.type, case .list(let items) = result {
+            result = .list(items.sorted { $0.canonicalJSON < $1.canonicalJSON })
+        }
+        return result
+    }
+
+    func masked(_ properties: [String: Value], kind: String) -> [String: Value] {
+        guard let schema = kinds[kind]?.schema else { return properties }
+        var out = properties
+        for (key, value) in properties where schema.isSensitive(key) && value != .null { out[key] = SensitiveValue.mask }
+        return out
+    }
+
+    /// Recorded versus live: what changed outside infra since the last apply.
+    func drift() -> [Drift] {
+        guard options.refresh, let state else { return [] }
+        var out: [Drift] = []
+        for (address, record) in state.resources.sorted(by: { $0.key < $1.key }) {
+            guard let kind = kinds[record.kind] else { continue }
+            guard let object = live.object(kind: record.kind, identity: record.identity) else {
+                out.append(Drift(address: address, kind: record.kind, deleted: true, changes: []))
+                continue
+            }
+            var changes: [PropertyChange] = []
+            for property in kind.schema.properties where !property.sensitive {
+                guard let recorded = record.properties[property.name], let current = object.properties[property.name] else { continue }
+                let a = normalized(recorded, property: property, kind: kind), b = normalized(current, property: property, kind: kind)
+                if a != b { changes.append(PropertyChange(property: property.name, before: a, after: b, forcesReplacement: false)) }
+            }
+            if !changes.isEmpty { out.append(Drift(address: address, kind: record.kind, deleted: false, changes: changes)) }
+        }
+        return out
+    }
+}

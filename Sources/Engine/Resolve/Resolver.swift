@@ -1,0 +1,278 @@
+import Foundation
+
+/// Evaluates a stack's expressions. Evaluation is lazy and memoised per variable, property and
+/// attribute, so a resource's plan-time ARN is computed from its name alone and the storage
+/// integration ↔ IAM role handshake (each needs something of the other) resolves without a cycle.
+public final class Resolver {
+    public let stack: LoadedStack
+    public let kinds: [String: KindSchema]
+    let planning: PlanningContext
+    let plannedAttributes: (String, [String: Value]) -> [String: Value]
+    /// Attributes known from live objects or finished applies; nil means "known after apply".
+    public var knownAttribute: ((String, String) throws -> Value?)?
+    /// Values for `${run.*}` inside pipelines.
+    public var runValues: [String: Value] = [:]
+
+    private enum Key: Hashable, CustomStringConvertible {
+        case variable(String)
+        case parameter(ObjectIdentifier, String, String)
+        case property(String, String)
+        case attribute(String, String)
+
+        var description: String {
+            switch self {
+            case .variable(let n): return "var.\(n)"
+            case .parameter(_, let instance, let n): return "\(instance)param.\(n)"
+            case .property(let r, let p), .attribute(let r, let p): return "\(r).\(p)"
+            }
+        }
+    }
+
+    private var memo: [Key: Value] = [:]
+    private var inProgress: [Key] = []
+
+    public init(stack: LoadedStack, kinds: KindRegistry) {
+        self.stack = stack
+        self.kinds = kinds.kinds.mapValues(\.schema)
+        self.planning = PlanningContext(environment: stack.environment.value)
+        let registry = kinds
+        let planning = self.planning
+        self.plannedAttributes = { kind, properties in registry[kind]?.plannedAttributes(properties, context: planning) ?? [:] }
+    }
+
+    // MARK: Resources
+
+    /// Every property the resource declares or defaults, resolved and type-checked.
+    public func properties(of logicalName: String) throws -> [String: Value] {
+        guard let decl = stack.resource(logicalName), let schema = kinds[decl.kind] else { return [:] }
+        var out: [String: Value] = [:]
+        for property in schema.properties {
+            let value = try self.property(logicalName, property.name)
+            if value != .null || decl.properties[property.name] != nil { out[property.name] = value }
+        }
+        return out
+    }
+
+    public func property(_ logicalName: String, _ name: String) throws -> Value {
+        try memoised(.property(logicalName, name)) {
+            guard let decl = stack.resource(logicalName), let schema = kinds[decl.kind], let property = schema.property(name) else {
+                return .null
+            }
+            guard let node = decl.properties[name] else {
+                if schema.nameDefaultsToLogicalName == name {
+                    return .string(String(logicalName.split(separator: ".").last ?? Substring(logicalName)))
+                }
+                return property.defaultValue ?? .null
+            }
+            let value = try evaluate(node)
+            return try TypeCoercion.coerce(value, to: property.type, name: name, at: node.node.location)
+        }
+    }
+
+    public func attribute(_ logicalName: String, _ name: String) throws -> Value {
+        try memoised(.attribute(logicalName, name)) {
+            guard let decl = stack.resource(logicalName), let schema = kinds[decl.kind] else { return .unknown }
+            guard let attribute = schema.attribute(name) else { return try property(logicalName, name) }
+            switch attribute.availability {
+            case .planTime(let inputs):
+                var values: [String: Value] = [:]
+                for input in inputs { values[input] = try property(logicalName, input) }
+                if values.values.allSatisfy(\.isKnown), let planned = plannedAttributes(decl.kind, values)[name], planned.isKnown {
+                    return planned
+                }
+                return try knownAttribute?(logicalName, name) ?? .unknown
+            case .afterApply:
+                return try knownAttribute?(logicalName, name) ?? .unknown
+            }
+        }
+    }
+
+    // MARK: Values
+
+    public func evaluate(_ scoped: ScopedNode, inPipeline: Bool = false) throws -> Value {
+        try evaluate(scoped.node, scope: scoped.scope, inPipeline: inPipeline)
+    }
+
+    func evaluate(_ node: SourceNode, scope: Scope, inPipeline: Bool) throws -> Value {
+        switch node {
+        case .sequence(let items, _):
+            return .list(try items.map { try evaluate($0, scope: scope, inPipeline: inPipeline) })
+        case .mapping(let entries, _):
+            var map: [String: Value] = [:]
+            for entry in entries { map[entry.key.text] = try evaluate(entry.value, scope: scope, inPipeline: inPipeline) }
+            return .map(map)
+        case .scalar(let s):
+            guard s.text.contains("${") else { return SourceNode.literalValue(s) }
+            let interpolation = try Interpolation.parse(s.text, at: s.location.advanced(byColumns: s.contentColumnOffset))
+            if let single = interpolation.singleExpression {
+                return try evaluate(single, scope: scope, inPipeline: inPipeline)
+            }
+            var text = ""
+            for part in interpolation.parts {
+                switch part {
+                case .literal(let l): text += l
+                case .expression(let e):
+                    let value = try evaluate(e, scope: scope, inPipeline: inPipeline)
+                    guard value.isKnown else { return .unknown }
+                    text += value.interpolationText
+                }
+            }
+            if interpolation.isLiteral { return SourceNode.literalValue(s) }
+            return .string(text)
+        }
+    }
+
+    public func evaluate(_ expression: Expression, scope: Scope, inPipeline: Bool) throws -> Value {
+        let target = try stack.target(of: expression, in: scope, inPipeline: inPipeline)
+        var value: Value
+        var rest: [String]
+        switch target {
+        case .variable(let name, let r):
+            rest = r
+            value = try memoised(.variable(name)) {
+                let node = stack.environment.vars[name] ?? stack.vars[name]!
+                return try evaluate(node, inPipeline: false)
+            }
+        case .environment(let r):
+            rest = r
+            value = stack.environment.value
+        case .parameter(let name, let r):
+            rest = r
+            value = try memoised(.parameter(ObjectIdentifier(scope), scope.prefix, name)) {
+                guard let node = scope.params?[name] else { return .null }
+                return try evaluate(node, inPipeline: inPipeline)
+            }
+        case .run(let r):
+            rest = []
+            value = runValues[r[0]] ?? .unknown
+        case .resource(let name, let attribute, let r):
+            rest = r
+            let kind = stack.resource(name)!.kind
+            value = try self.attribute(name, attribute ?? kinds[kind]!.referenceAttribute)
+        }
+        for key in rest {
+            guard value.isKnown else { break }
+            guard case .map(let map) = value, let next = map[key] else {
+                throw Diagnostic("'\(key)' not found in '${\(expression.text)}'", at: expression.location,
+                                 hint: value.mapValue.map { Suggestion.hint(for: key, in: $0.keys, kind: "key") })
+            }
+            value = next
+        }
+        for filter in expression.filters { value = try apply(filter, to: value, in: expression) }
+        return value
+    }
+
+    func apply(_ filter: Expression.Filter, to value: Value, in expression: Expression) throws -> Value {
+        if case .unknown = value { return .unknown }
+        func string() throws -> String {
+            switch value {
+            case .string(let s): return s
+            case .int, .double, .bool: return value.interpolationText
+            default:
+                throw Diagnostic("filter '\(filter.name)' needs a string, got a \(value.typeName)", at: filter.location,
+                                 hint: "'\(filter.name)' applies to text values")
+            }
+        }
+        switch filter.name {
+        case "upper": return .string(try string().uppercased())
+        case "lower": return .string(try string().lowercased())
+        case "trim": return .string(try string().trimmingCharacters(in: .whitespacesAndNewlines))
+        case "default":
+            if value == .null || value == .string("") { return filter.arguments[0] }
+            return value
+        case "replace":
+            return .string(try string().replacingOccurrences(of: filter.arguments[0].interpolationText,
+                                                             with: filter.arguments[1].interpolationText))
+        case "join":
+            guard case .list(let items) = value else {
+                throw Diagnostic("filter 'join' needs a list, got a \(value.typeName)", at: filter.location)
+            }
+            guard items.allSatisfy(\.isKnown) else { return .unknown }
+            return .string(items.map(\.interpolationText).joined(separator: filter.arguments[0].interpolationText))
+        default:
+            throw Diagnostic("unknown filter '\(filter.name)'", at: filter.location)
+        }
+    }
+
+    private func memoised(_ key: Key, _ compute: () throws -> Value) throws -> Value {
+        if let value = memo[key] { return value }
+        if let start = inProgress.firstIndex(of: key) {
+            let cycle = (inProgress[start...] + [key]).map(\.description).joined(separator: " -> ")
+            throw Diagnostic("values depend on each other in a cycle: \(cycle)", at: location(of: key),
+                             hint: "one of these values must not depend on the others")
+        }
+        inProgress.append(key)
+        defer { inProgress.removeLast() }
+        let value = try compute()
+        memo[key] = value
+        return value
+    }
+
+    private func location(of key: Key) -> SourceLocation? {
+        switch key {
+        case .variable(let name): return (stack.environment.vars[name] ?? stack.vars[name])?.node.location
+        case .property(let r, let p), .attribute(let r, let p):
+            return stack.resource(r)?.properties[p]?.node.location ?? stack.resource(r)?.location
+        case .parameter: return nil
+        }
+    }
+}
+
+/// Brings resolved values to their declared types: numbers written where text is expected become text,
+/// and anything that cannot be converted is an error at the place it was written.
+enum TypeCoercion {
+    static func coerce(_ value: Value, to type: PropertyType, name: String, at location: SourceLocation) throws -> Value {
+        if case .unknown = value { return value }
+        if case .null = value { return value }
+        func fail() -> Diagnostic {
+            Diagnostic("'\(name)' must be \(type.displayName), got \(value.typeName) \(value.displayText)", at: location)
+        }
+        switch type {
+        case .any:
+            return value
+        case .string:
+            switch value {
+            case .string: return value
+            case .int, .double, .bool: return .string(value.interpolationText)
+            default: throw fail()
+            }
+        case .int:
+            if case .int = value { return value }
+            if case .string(let s) = value, let i = Int(s) { return .int(i) }
+            throw fail()
+        case .number:
+            switch value {
+            case .int, .double: return value
+            case .string(let s): if let d = Double(s) { return .double(d) }; throw fail()
+            default: throw fail()
+            }
+        case .bool:
+            if case .bool = value { return value }
+            if case .string(let s) = value, ["true", "false"].contains(s.lowercased()) { return .bool(s.lowercased() == "true") }
+            throw fail()
+        case .enumeration(let values, let caseInsensitive):
+            guard case .string(let s) = value else { throw fail() }
+            guard let match = values.first(where: { caseInsensitive ? $0.lowercased() == s.lowercased() : $0 == s }) else {
+                throw Diagnostic("'\(s)' is not a valid value for '\(name)'", at: location,
+                                 hint: "valid values: \(values.joined(separator: ", "))")
+            }
+            return .string(match)
+        case .list(let element), .set(let element):
+            guard case .list(let items) = value else { throw fail() }
+            return .list(try items.map { try coerce($0, to: element, name: name, at: location) })
+        case .map(let element):
+            guard case .map(let entries) = value else { throw fail() }
+            return .map(try entries.mapValues { try coerce($0, to: element, name: name, at: location) })
+        case .object(let fields):
+            guard case .map(var entries) = value else { throw fail() }
+            for field in fields {
+                if let v = entries[field.name] {
+                    entries[field.name] = try coerce(v, to: field.type, name: field.name, at: location)
+                } else if let d = field.defaultValue {
+                    entries[field.name] = d
+                }
+            }
+            return .map(entries)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import InfraCLI
+
+@main
+enum Infra {
+    static func main() async {
+        await InfraCommand.main()
+    }
+}
