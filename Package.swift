@@ -29,7 +29,7 @@ let package = Package(
             dependencies: ["InfraEngine", "PoolProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
-        .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI"], path: "Tests/EngineTests",
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",
+                    exclude: ["Fixtures"]),
     ]
 )

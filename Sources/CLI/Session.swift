@@ -32,14 +32,7 @@ struct Session {
     }
 
     /// Checks that need values (types after interpolation, value cycles), with nothing live known.
-    func resolveStatically() throws {
-        let resolver = Resolver(stack: stack, kinds: kinds)
-        var diagnostics: [Diagnostic] = []
-        for resource in stack.resources {
-            do { _ = try resolver.properties(of: resource.logicalName) } catch let d as Diagnostic { diagnostics.append(d) }
-        }
-        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
-    }
+    func resolveStatically() throws { try Resolver.checkValues(of: stack, kinds: kinds) }
 
     /// Holds the state lock around `body`. A lock left by a process that died on this host is broken, with a warning.
     func withLock<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
@@ -89,10 +82,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let exit as ExitCode {
         throw exit
     } catch let diagnostic as Diagnostic {
-        Terminal.err(diagnostic.description)
+        Terminal.err(diagnostic.relative(to: FileManager.default.currentDirectoryPath).description)
         throw ExitCode(1)
     } catch let list as DiagnosticList {
-        for d in list.diagnostics { Terminal.err(d.description) }
+        for d in list.diagnostics { Terminal.err(d.relative(to: FileManager.default.currentDirectoryPath).description) }
         if list.diagnostics.count > 1 { Terminal.err("\(list.diagnostics.count) errors") }
         throw ExitCode(1)
     } catch {

@@ -427,7 +427,7 @@ public struct StackLoader {
                 let known = ((try? FileManager.default.contentsOfDirectory(atPath: loader.layout.templatesDirectory)) ?? [])
                     .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
                 sink.report("unknown template '\(name)'", at: location,
-                            hint: Suggestion.hint(for: name, in: known, kind: "template") + " (templates live in \(loader.layout.templatesDirectory))")
+                            hint: Suggestion.hint(for: name, in: known, kind: "template") + " (templates are read from the project's templates/ folder)")
                 return nil
             }
             do {

@@ -31,6 +31,14 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
+    /// The same diagnostic with its file named relative to `directory` when it lies inside it.
+    public func relative(to directory: String) -> Diagnostic {
+        var copy = self
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        if let file = location?.file, file.hasPrefix(prefix) { copy.location?.file = String(file.dropFirst(prefix.count)) }
+        return copy
+    }
+
     public var description: String {
         var text = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
         if let hint { text += "\n  hint: \(hint)" }

@@ -91,7 +91,8 @@ public struct PlanRenderer {
         default: break
         }
         lines.append(header)
-        let width = (change.changes.map(\.property.count) + (change.before ?? [:]).keys.map(\.count)).max() ?? 0
+        let shown = change.action == .delete ? Array((change.before ?? [:]).keys) : change.changes.map(\.property)
+        let width = shown.map(\.count).max() ?? 0
         switch change.action {
         case .create:
             for c in change.changes {

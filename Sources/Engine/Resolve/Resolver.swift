@@ -40,6 +40,20 @@ public final class Resolver {
         self.plannedAttributes = { kind, properties in registry[kind]?.plannedAttributes(properties, context: planning) ?? [:] }
     }
 
+    /// Resolves every value with nothing live known: finds type errors after interpolation,
+    /// filters applied to the wrong type, and values that depend on each other in a cycle.
+    public static func checkValues(of stack: LoadedStack, kinds: KindRegistry) throws {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        var diagnostics: [Diagnostic] = []
+        func attempt(_ body: () throws -> Void) {
+            do { try body() } catch let d as Diagnostic { if !diagnostics.contains(d) { diagnostics.append(d) } } catch {}
+        }
+        for name in stack.varOrder { attempt { _ = try resolver.evaluate(stack.environment.vars[name] ?? stack.vars[name]!) } }
+        for resource in stack.resources { attempt { _ = try resolver.properties(of: resource.logicalName) } }
+        for output in stack.outputs { attempt { _ = try resolver.evaluate(output.value) } }
+        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+    }
+
     // MARK: Resources
 
     /// Every property the resource declares or defaults, resolved and type-checked.
@@ -197,8 +211,12 @@ public final class Resolver {
     private func memoised(_ key: Key, _ compute: () throws -> Value) throws -> Value {
         if let value = memo[key] { return value }
         if let start = inProgress.firstIndex(of: key) {
-            let cycle = (inProgress[start...] + [key]).map(\.description).joined(separator: " -> ")
-            throw Diagnostic("values depend on each other in a cycle: \(cycle)", at: location(of: key),
+            // Rotate so the cycle reads the same whichever member was evaluated first.
+            var members = Array(inProgress[start...])
+            let first = members.indices.min { members[$0].description < members[$1].description }!
+            members = Array(members[first...] + members[..<first])
+            let cycle = (members + [members[0]]).map(\.description).joined(separator: " -> ")
+            throw Diagnostic("values depend on each other in a cycle: \(cycle)", at: location(of: members[0]),
                              hint: "one of these values must not depend on the others")
         }
         inProgress.append(key)
@@ -225,7 +243,10 @@ enum TypeCoercion {
         if case .unknown = value { return value }
         if case .null = value { return value }
         func fail() -> Diagnostic {
-            Diagnostic("'\(name)' must be \(type.displayName), got \(value.typeName) \(value.displayText)", at: location)
+            let expected = type.displayName
+            let article = expected.hasPrefix("one of") || expected.hasPrefix("any") ? "" : ("aeiou".contains(expected.first!) ? "an " : "a ")
+            return Diagnostic("'\(name)' must be \(article)\(expected), got \(value.typeName) \(value.displayText)", at: location,
+                              hint: "the expression's value has the wrong type; check what it refers to")
         }
         switch type {
         case .any:

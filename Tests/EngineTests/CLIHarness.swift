@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// Runs the real `infra` binary, as users do, and captures what it prints and how it exits.
+struct CLIResult {
+    var stdout: String
+    var stderr: String
+    var exitCode: Int32
+}
+
+enum CLI {
+    /// The built `infra` next to the test bundle (.build/debug).
+    static var binary: String {
+        let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
+            ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("infra").path
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                         exitCode: process.terminationStatus)
+    }
+
+    /// A fresh project folder with the given files.
+    static func project(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("infra-test-\(UUID().uuidString)").path
+        for (path, content) in files {
+            let full = "\(dir)/\(path)"
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try content.write(toFile: full, atomically: true, encoding: .utf8)
+        }
+        if files.keys.first(where: { $0.hasPrefix("environments/") }) == nil {
+            try FileManager.default.createDirectory(atPath: "\(dir)/environments", withIntermediateDirectories: true)
+            try "name: dev\n".write(toFile: "\(dir)/environments/dev.yaml", atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+}
