@@ -171,3 +171,51 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(v.stdout, "Stack t is valid for environment dev: 5 resources, 1 pipelines (verify).\n")
     }
 }
+
+/// A kind whose create fails for names starting with "bad": to see what apply does around a failure.
+struct FlakyKind: ResourceKind {
+    let cloud: MemoryCloud
+    var schema: KindSchema {
+        KindSchema(name: "test.flaky", summary: "", properties: [PropertySchema("name", .string, required: true)],
+                   attributes: [], referenceAttribute: "name", identityProperties: ["name"])
+    }
+    func read(_ identities: [String]) async throws -> [String: LiveObject] { cloud.objects["flaky"]?.filter { identities.contains($0.key) } ?? [:] }
+    func create(_ r: DesiredResource) async throws -> LiveObject {
+        if r.identity.hasPrefix("bad") { throw Diagnostic("quota exceeded creating \(r.identity)", at: nil) }
+        let o = LiveObject(identity: r.identity, properties: r.properties)
+        cloud.put("flaky", o)
+        return o
+    }
+    func update(_ r: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject { try await create(r) }
+    func delete(_ object: LiveObject) async throws { cloud.remove("flaky", object.identity) }
+}
+
+final class ApplyFailureTests: XCTestCase {
+    func testFailureSkipsDependentsOnlyAndStateRecordsExactlyWhatExists() async throws {
+        let dir = try CLI.project(["stacks/f.yaml": """
+            stack: f
+            resources:
+              a: {type: test.flaky, name: a}
+              broken: {type: test.flaky, name: bad-one}
+              after_broken: {type: test.flaky, name: c, depends_on: [broken]}
+              independent: {type: test.flaky, name: d, depends_on: [a]}
+            """])
+        let cloud = MemoryCloud()
+        let kinds = KindRegistry([FlakyKind(cloud: cloud)])
+        let loader = StackLoader(schemas: kinds.kinds.values.map(\.schema), layout: ProjectLayout(root: dir))
+        let stack = try loader.load(stackFile: "\(dir)/stacks/f.yaml", environment: try loader.loadEnvironment(file: "\(dir)/environments/dev.yaml"))
+        let plan = try await Planner.plan(stack: stack, kinds: kinds, state: nil, options: PlanOptions())
+        let store = LocalStateStore(path: "\(dir)/state.json")
+        let recorder = StateRecorder(document: StateDocument(stack: "f", environment: "dev"), store: store)
+        let report = await Applier(stack: stack, kinds: kinds, plan: plan, live: LiveSnapshot(), recorder: recorder)
+            .run(parallelism: 4, observer: NullObserver(), stop: StopFlag())
+        XCTAssertEqual(Set(report.succeeded.map(\.address)), ["a", "independent"])
+        XCTAssertEqual(report.failed.map(\.change.address), ["broken"])
+        XCTAssertEqual(report.failed.first?.error, "error: quota exceeded creating bad-one")
+        XCTAssertEqual(report.skipped.map(\.change.address), ["after_broken"])
+        XCTAssertEqual(report.skipped.first?.because, "broken")
+        let state = try await store.read()
+        XCTAssertEqual(Set(state!.resources.keys), ["a", "independent"])
+        XCTAssertEqual(Set(cloud.objects["flaky"]!.keys), ["a", "d"])
+    }
+}
