@@ -146,7 +146,7 @@ final class PoolLifecycleTests: XCTestCase {
 
     func testUnavailableCommandsSaySoPlainly() throws {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
-        let r = try CLI.run(["verify", "pools", "--env", "dev"], in: dir)
+        let r = try CLI.run(["local", "up"], in: dir)
         XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue(r.stderr.contains("is not available in this build"))
     }
@@ -195,5 +195,53 @@ final class PoolLifecycleTests: XCTestCase {
         XCTAssertEqual(finalLive.count, count)
         XCTAssertEqual(finalLive["p12"]?["slots"] as? Int, 12 % 7 + 1)
         XCTAssertEqual(try CLI.run(["plan", "many", "--env", "dev", "--detailed-exitcode"], in: dir).exitCode, 0)
+    }
+}
+
+final class VerifyAndPromoteTests: XCTestCase {
+    func testVerifyRecordsAPassAndPromoteRequiresIt() throws {
+        let root = CLI.packageRoot.path
+        let dir = try CLI.project([
+            "stacks/pools.yaml": try String(contentsOfFile: "\(root)/stacks/pools.yaml", encoding: .utf8),
+            "environments/dev.yaml": "name: dev\n",
+            "environments/prod.yaml": "name: prod\nprotected: true\n",
+        ])
+        XCTAssertEqual(try CLI.run(["apply", "pools", "--env", "dev", "--auto-approve"], in: dir).exitCode, 0)
+
+        var r = try CLI.run(["promote", "pools", "--from", "dev", "--to", "prod", "--auto-approve"], in: dir)
+        XCTAssertEqual(r.exitCode, 1)
+        XCTAssertTrue(r.stderr.contains("has not passed verify in dev"), r.stderr)
+
+        r = try CLI.run(["verify", "pools", "--env", "dev"], in: dir)
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("Pipeline verify passed: 3 of 3 tasks succeeded"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Pipeline teardown passed: 1 of 1 tasks succeeded"), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.infra/verify/pools-dev"), "verify leaves no trace")
+
+        r = try CLI.run(["run", "pools", "verify", "--env", "dev", "--json"], in: dir)
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["succeeded"] as? Bool, true)
+        XCTAssertEqual((report["tasks"] as! [[String: Any]]).map { $0["name"] as! String }, ["pools-registered", "leave-a-trace", "trace-readable"])
+
+        r = try CLI.run(["promote", "pools", "--from", "dev", "--to", "prod", "--auto-approve"], in: dir)
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("Apply complete! Resources: 3 added"))
+        XCTAssertTrue(r.stdout.contains("Promoted revision"))
+        let prodState = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/.infra/state/pools/prod.json"))) as! [String: Any]
+        let events = (prodState["events"] as! [[String: Any]]).map { "\($0["kind"]!):\($0["outcome"]!)" }
+        XCTAssertEqual(events, ["apply:succeeded", "verify:succeeded", "promote:succeeded"])
+
+        // A changed stack is a new revision: it must be applied and verified in dev before it can be promoted.
+        let stack = try String(contentsOfFile: "\(dir)/stacks/pools.yaml", encoding: .utf8)
+        try stack.replacingOccurrences(of: "snowflake_slots: 5", with: "snowflake_slots: 6").write(toFile: "\(dir)/stacks/pools.yaml", atomically: true, encoding: .utf8)
+        r = try CLI.run(["promote", "pools", "--from", "dev", "--to", "prod", "--auto-approve"], in: dir)
+        XCTAssertEqual(r.exitCode, 1)
+        XCTAssertTrue(r.stderr.contains("is not what is applied to dev"), r.stderr)
+
+        // Destroy runs teardown first; prod is protected.
+        XCTAssertEqual(try CLI.run(["destroy", "pools", "--env", "prod", "--auto-approve"], in: dir).exitCode, 1)
+        r = try CLI.run(["destroy", "pools", "--env", "dev", "--auto-approve"], in: dir)
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("Pipeline teardown passed"))
     }
 }

@@ -95,6 +95,7 @@ struct DestroyCommand: AsyncParsableCommand {
     @OptionGroup var deployment: DeploymentOptions
     @Flag(name: .long, help: "Destroy without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Required to destroy a protected environment.") var force = false
+    @Flag(name: .long, help: "Do not run the stack's teardown pipeline first.") var skipTeardown = false
     @Option(name: .long, help: "How many resources to delete at once.") var parallelism = 10
 
     func run() async throws {
@@ -107,10 +108,13 @@ struct DestroyCommand: AsyncParsableCommand {
                                      at: session.environment.file.map { SourceLocation(file: $0, line: 1, column: 1) },
                                      hint: "pass --force if you really mean it")
                 }
-                if !session.stack.pipelines.keys.contains("teardown") {
-                    // No teardown pipeline declared: nothing to clean up before deleting.
-                } else {
-                    Terminal.out("note: this build does not run the `teardown` pipeline yet (the pipeline runner is not available); deleting resources directly.")
+                if session.stack.pipelines["teardown"] != nil, !skipTeardown, let state = try await session.store.read(), !state.resources.isEmpty {
+                    let report = try await PipelineSession(session: session).run("teardown", state: state, json: false)
+                    guard report.succeeded else {
+                        throw Diagnostic("the teardown pipeline failed: nothing was destroyed", at: nil,
+                                         hint: "fix what it reports, or pass --skip-teardown to delete the resources anyway")
+                    }
+                    Terminal.out("")
                 }
                 let planned = try await steps.plan(mode: .destroy, refresh: true)
                 Terminal.out(PlanRenderer(style: Terminal.style).render(planned.plan))

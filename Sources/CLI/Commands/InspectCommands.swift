@@ -120,33 +120,3 @@ struct GraphCommand: AsyncParsableCommand {
     }
 }
 
-/// Commands whose part of the product has not landed in this build: they say so instead of pretending.
-enum NotYetAvailable {
-    static func fail(_ command: String, _ reason: String) throws -> Never {
-        Terminal.err("error: `infra \(command)` is not available in this build: \(reason)")
-        throw ExitCode(1)
-    }
-}
-
-struct VerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Run the stack's verify pipeline against what is deployed.")
-    @OptionGroup var deployment: DeploymentOptions
-    func run() async throws { try NotYetAvailable.fail("verify", "the embedded pipeline runner has not landed yet") }
-}
-
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one of the stack's pipelines.")
-    @Argument(help: "A stack (file or name in stacks/).") var stack: String
-    @Argument(help: "The pipeline to run.") var pipeline: String
-    @Option(name: .long, help: "The environment.") var env: String
-    func run() async throws { try NotYetAvailable.fail("run", "the embedded pipeline runner has not landed yet") }
-}
-
-struct PromoteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Move a verified revision from one environment to another.")
-    @Argument(help: "A stack (file or name in stacks/).") var stack: String
-    @Option(name: .long, help: "The verified environment.") var from: String
-    @Option(name: .long, help: "The environment to promote to.") var to: String
-    @Flag(name: .long) var autoApprove = false
-    func run() async throws { try NotYetAvailable.fail("promote", "promotion needs verify runs, which need the pipeline runner") }
-}
