@@ -79,13 +79,8 @@ public struct StackLoader {
     public func loadEnvironment(file: String) throws -> EnvironmentConfig {
         let sink = DiagnosticSink()
         let checker = NodeChecker(sink: sink)
-        guard let root = try SourceReader.read(file: file) else {
-            throw Diagnostic("environment file is empty", at: SourceLocation(file: file, line: 1, column: 1),
-                             hint: "an environment has at least `name:`")
-        }
-        guard case .mapping(let entries, _) = root else {
-            throw Diagnostic("an environment file must be a mapping", at: root.location, hint: "start with `name: dev`")
-        }
+        let (root, entries) = try readMapping(file, what: "environment file", empty: "an environment has at least `name:`",
+                                              start: "start with `name: dev`")
         checkKeys(entries, allowed: Self.environmentKeys, context: "environment", sink: sink)
         let fileName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var env = EnvironmentConfig(name: fileName, file: file)
@@ -142,13 +137,8 @@ public struct StackLoader {
 
     public func load(stackFile: String, environment: EnvironmentConfig) throws -> LoadedStack {
         let sink = DiagnosticSink()
-        guard let root = try SourceReader.read(file: stackFile) else {
-            throw Diagnostic("stack file is empty", at: SourceLocation(file: stackFile, line: 1, column: 1),
-                             hint: "a stack has at least `stack: NAME` and `resources:`")
-        }
-        guard case .mapping(let entries, _) = root else {
-            throw Diagnostic("a stack file must be a mapping", at: root.location, hint: "start with `stack: my-stack`")
-        }
+        let (root, entries) = try readMapping(stackFile, what: "stack file", empty: "a stack has at least `stack: NAME` and `resources:`",
+                                              start: "start with `stack: my-stack`")
         checkKeys(entries, allowed: Self.stackKeys, context: "stack", sink: sink)
         var hasher = SHA256()
         hasher.update(data: FileManager.default.contents(atPath: stackFile) ?? Data())
@@ -199,9 +189,7 @@ public struct StackLoader {
                 sink.report("'outputs' must be a map of names to values", at: node.location)
             }
         }
-        for (key, node) in environment.vars where builder.vars[key] == nil {
-            _ = node  // Environments are shared by stacks; a var this stack does not declare is simply not used.
-        }
+        // Environments are shared by stacks: a var this stack does not declare is simply not used.
         var stack = LoadedStack(
             name: name, description: root["description"]?.scalar?.text, file: stackFile, vars: builder.vars, varOrder: builder.varOrder,
             resources: builder.resources, pipelines: builder.pipelines, outputs: builder.outputs, environment: environment,
@@ -211,6 +199,17 @@ public struct StackLoader {
         ReferenceChecker(stack: stack, schemas: schemas, sink: sink).checkAll()
         try sink.throwIfAny()
         return stack
+    }
+
+    /// Reads a file whose top level must be a mapping.
+    func readMapping(_ file: String, what: String, empty: String, start: String) throws -> (SourceNode, [SourceNode.Entry]) {
+        guard let root = try SourceReader.read(file: file) else {
+            throw Diagnostic("\(what) is empty", at: SourceLocation(file: file, line: 1, column: 1), hint: empty)
+        }
+        guard case .mapping(let entries, _) = root else {
+            throw Diagnostic("a \(what) must be a mapping", at: root.location, hint: start)
+        }
+        return (root, entries)
     }
 
     func checkKeys(_ entries: [SourceNode.Entry], allowed: [String], context: String, sink: DiagnosticSink) {
@@ -289,7 +288,7 @@ public struct StackLoader {
             guard validName(key, what: "resource") else { return }
             let logicalName = scope.prefix + key.text
             guard claim(logicalName, at: key.location, what: "resource") else { return }
-            guard case .mapping(let fields, let location) = entry.value else {
+            guard case .mapping(let fields, _) = entry.value else {
                 sink.report("resource '\(logicalName)' must be a mapping with a 'type'", at: entry.value.location,
                             hint: "write `\(key.text): {type: pool, slots: 5}`")
                 return
@@ -336,7 +335,6 @@ public struct StackLoader {
             }
             resources.append(ResourceDecl(logicalName: logicalName, kind: schema.name, location: key.location, properties: properties,
                                           propertyOrder: order, explicitDependencies: dependencies.map { scope.prefix + $0 }, scope: scope))
-            _ = location
         }
 
         mutating func addInstance(_ entry: SourceNode.Entry, scope: Scope, templateChain: [String]) {

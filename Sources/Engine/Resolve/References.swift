@@ -51,7 +51,7 @@ extension LoadedStack {
                 throw Diagnostic("'${param.…}' is only meaningful inside a template", at: expression.location,
                                  hint: "in a stack, use ${var.NAME}")
             }
-            guard path.count >= 2, params[path[1]] != nil || templateDeclaresParameter(scope, path[1]) else {
+            guard path.count >= 2, params[path[1]] != nil else {
                 let name = path.count >= 2 ? path[1] : ""
                 throw Diagnostic("unknown parameter '\(name)' in template '\(scope.templateName ?? "?")'", at: expression.location,
                                  hint: Suggestion.hint(for: name, in: params.keys, kind: "parameter"))
@@ -79,8 +79,6 @@ extension LoadedStack {
                              hint: Suggestion.hint(for: head, in: candidates, kind: "name"))
         }
     }
-
-    private func templateDeclaresParameter(_ scope: Scope, _ name: String) -> Bool { false }
 }
 
 /// How one resource depends on another.
@@ -175,7 +173,7 @@ struct ReferenceChecker {
     let sink: DiagnosticSink
 
     func checkAll() {
-        for (name, node) in stack.vars { _ = name; checkExpressions(node, inPipeline: false) }
+        for node in stack.vars.values { checkExpressions(node, inPipeline: false) }
         for (_, node) in stack.environment.vars { checkExpressions(node, inPipeline: false) }
         for resource in stack.resources {
             for key in resource.propertyOrder { checkExpressions(resource.properties[key]!, inPipeline: false) }
