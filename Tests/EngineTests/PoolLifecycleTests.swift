@@ -144,11 +144,12 @@ final class PoolLifecycleTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: lock), "the lock is released after the run")
     }
 
-    func testUnavailableCommandsSaySoPlainly() throws {
+    func testLocalWithoutSetupSaysWhatToDo() throws {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
         let r = try CLI.run(["local", "up"], in: dir)
         XCTAssertEqual(r.exitCode, 1)
-        XCTAssertTrue(r.stderr.contains("is not available in this build"))
+        XCTAssertTrue(r.stderr.contains("the local emulator is not set up in"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("hint: run scripts/setup first"), r.stderr)
     }
 
     /// Kill -9 in the middle of an apply, then apply again: every pool exists exactly once and state matches.
