@@ -24,6 +24,7 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Engine"),
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
+        .target(name: "SnowflakeProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Snowflake"),
         .target(
             name: "InfraCLI",
             dependencies: ["InfraEngine", "PoolProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -31,5 +32,6 @@ let package = Package(
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
         .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
     ]
 )

@@ -202,7 +202,7 @@ public actor ApplyCoordinator {
     func differences(_ desired: Resolved, current: LiveObject) -> [PropertyChange] {
         let kind = kinds[stack.resource(desired.resource.logicalName)!.kind]!
         var out: [PropertyChange] = []
-        for property in kind.schema.properties {
+        for property in kind.schema.properties where !property.createOnly {
             guard let wanted = desired.normalized[property.name] else { continue }
             let now = current.properties[property.name].map { kind.normalize($0, property: property.name) }
             var a = wanted, b = now
@@ -211,7 +211,8 @@ public actor ApplyCoordinator {
                 if case .list(let l)? = b { b = .list(l.sorted { $0.canonicalJSON < $1.canonicalJSON }) }
             }
             if a != b, !(b == nil && a == .null) {
-                out.append(PropertyChange(property: property.name, before: now, after: wanted, forcesReplacement: property.forcesReplacement))
+                out.append(PropertyChange(property: property.name, before: now, after: wanted,
+                                          forcesReplacement: kind.requiresReplacement(property.name, from: now, to: wanted)))
             }
         }
         return out

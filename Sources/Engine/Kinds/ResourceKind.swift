@@ -60,6 +60,13 @@ public protocol ResourceKind: Sendable {
     /// Brings a value to the form the provider reports, so that equal meanings compare equal.
     func normalize(_ value: Value, property: String) -> Value
 
+    /// The identity of the object a set of properties describes; nil while any part is unknown.
+    func identity(of properties: [String: Value]) -> String?
+
+    /// Whether changing `property` from `before` to `after` needs the object replaced. Defaults to the
+    /// schema's flag; kinds override it where it depends on the change (widening a column vs retyping it).
+    func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool
+
     /// The live objects that exist, keyed by identity; absent identities do not exist.
     func read(_ identities: [String]) async throws -> [String: LiveObject]
 
@@ -71,6 +78,10 @@ public protocol ResourceKind: Sendable {
 extension ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
     public func normalize(_ value: Value, property: String) -> Value { value }
+
+    public func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool {
+        schema.property(property)?.forcesReplacement ?? false
+    }
 
     /// The identity of the object a set of properties describes: its identity properties, joined by '.'.
     public func identity(of properties: [String: Value]) -> String? {

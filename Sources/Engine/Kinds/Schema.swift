@@ -39,12 +39,15 @@ public struct PropertySchema: Sendable {
     public var forcesReplacement: Bool
     /// Masked in plans and output, stored only as a digest in state.
     public var sensitive: Bool
-    /// Output only: read from the live object, never compared with the stack.
+    /// Applies when the object is created and cannot be read back (a warehouse's `initially_suspended`):
+    /// never compared with the live object, so it never shows as drift.
+    public var createOnly: Bool
     public var summary: String
 
     public init(_ name: String, _ type: PropertyType, required: Bool = false, default defaultValue: Value? = nil,
-                forcesReplacement: Bool = false, sensitive: Bool = false, summary: String = "")
+                forcesReplacement: Bool = false, sensitive: Bool = false, createOnly: Bool = false, summary: String = "")
     {
+        self.createOnly = createOnly
         self.name = name
         self.type = type
         self.required = required

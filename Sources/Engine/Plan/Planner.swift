@@ -151,7 +151,7 @@ public final class Planner {
                                     replaceReasons: [], dependsOn: dependencies)
         if let object {
             change.identity = object.identity
-            for property in schema.properties {
+            for property in schema.properties where !property.createOnly {
                 guard let desiredValue = wanted[property.name] else { continue }
                 let current = object.properties[property.name] ?? record?.properties[property.name]
                 let desiredNormal = normalized(desiredValue, property: property, kind: kind)
@@ -166,7 +166,8 @@ public final class Planner {
                 }
                 if currentNormal == desiredNormal { continue }
                 if currentNormal == nil, desiredNormal == .null { continue }
-                let forces = property.forcesReplacement || schema.identityProperties.contains(property.name)
+                let forces = kind.requiresReplacement(property.name, from: currentNormal, to: desiredNormal)
+                    || schema.identityProperties.contains(property.name)
                 change.changes.append(PropertyChange(property: property.name, before: currentNormal, after: desiredNormal, forcesReplacement: forces))
             }
             if let desiredIdentity, desiredIdentity != object.identity, !change.changes.contains(where: \.forcesReplacement) {
@@ -221,7 +222,7 @@ public final class Planner {
                 continue
             }
             var changes: [PropertyChange] = []
-            for property in kind.schema.properties where !property.sensitive {
+            for property in kind.schema.properties where !property.sensitive && !property.createOnly {
                 guard let recorded = record.properties[property.name], let current = object.properties[property.name] else { continue }
                 let a = normalized(recorded, property: property, kind: kind), b = normalized(current, property: property, kind: kind)
                 if a != b { changes.append(PropertyChange(property: property.name, before: a, after: b, forcesReplacement: false)) }

@@ -96,6 +96,10 @@ public final class Resolver {
                 }
                 return try knownAttribute?(logicalName, name) ?? .unknown
             case .afterApply:
+                // A property of the same name, when set, fixes the attribute in advance (a preset external ID).
+                if schema.property(name) != nil, case let preset = try property(logicalName, name), preset.isKnown, preset != .null {
+                    return preset
+                }
                 return try knownAttribute?(logicalName, name) ?? .unknown
             }
         }

@@ -1,0 +1,135 @@
+import Foundation
+import InfraEngine
+
+/// `snowflake.external_table`: Parquet that stays in S3, with metadata refreshed from S3 events
+/// (the reviews pipeline). Only its comment changes in place; anything else replaces it.
+public struct ExternalTableKind: ResourceKind {
+    let sql: any SQLRunner
+    public init(sql: any SQLRunner) { self.sql = sql }
+
+    static let columnFields: [PropertySchema] = [
+        PropertySchema("name", .string, required: true),
+        PropertySchema("type", .string, required: true),
+        PropertySchema("path", .string, summary: "the field in each file, e.g. review_id; defaults to the column name"),
+    ]
+
+    public var schema: KindSchema {
+        KindSchema(
+            name: "snowflake.external_table", summary: "an external table over staged files",
+            properties: [
+                PropertySchema("schema", .string, required: true, forcesReplacement: true),
+                PropertySchema("name", .string, required: true),
+                PropertySchema("location", .string, required: true, forcesReplacement: true, summary: "@stage/path/"),
+                PropertySchema("file_format", .string, required: true, forcesReplacement: true),
+                PropertySchema("columns", .list(.object(Self.columnFields)), required: true, forcesReplacement: true),
+                PropertySchema("pattern", .string, forcesReplacement: true),
+                PropertySchema("auto_refresh", .bool, default: true, forcesReplacement: true, createOnly: true),
+                PropertySchema("comment", .string, default: ""),
+            ],
+            attributes: [
+                AttributeSchema("qualified_name", .planTime(inputs: ["schema", "name"])),
+                AttributeSchema("notification_channel", .afterApply),
+            ],
+            referenceAttribute: "qualified_name", identityProperties: ["schema", "name"])
+    }
+
+    func qualifiedName(_ p: [String: Value]) -> QualifiedName? {
+        guard let schema = SnowflakeKindSupport.qualified(p["schema"]), let name = SnowflakeKindSupport.name(p["name"]) else { return nil }
+        return schema.appending(name)
+    }
+
+    public func identity(of properties: [String: Value]) -> String? { qualifiedName(properties)?.description }
+
+    public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] {
+        qualifiedName(properties).map { ["qualified_name": .string($0.description)] } ?? [:]
+    }
+
+    static func normalizeColumn(_ value: Value) -> Value {
+        guard case .map(var c) = value else { return value }
+        let name = SnowflakeKindSupport.canonicalName(c["name"] ?? .null)
+        c["name"] = name
+        c["type"] = .string(ColumnType.canonical(c["type"]?.stringValue ?? ""))
+        if c["path"] == nil || c["path"] == .null { c["path"] = .string((c["name"]?.stringValue ?? "").lowercased()) }
+        return .map(c)
+    }
+
+    public func normalize(_ value: Value, property: String) -> Value {
+        switch (property, value) {
+        case ("name", _): return SnowflakeKindSupport.canonicalName(value)
+        case ("schema", _), ("file_format", _): return SnowflakeKindSupport.canonicalQualified(value)
+        case ("columns", .list(let l)): return .list(l.map(Self.normalizeColumn))
+        case ("location", .string(let s)): return .string((try? StagePath(parsing: s)).map { "@" + $0.stage.description + $0.path } ?? s)
+        default: return value
+        }
+    }
+
+    /// `value:"field"::TYPE`; field names are checked, so the expression cannot carry anything else.
+    static func columnDefinition(_ column: [String: Value]) throws -> String {
+        let name = SnowflakeName(parsing: column["name"]?.stringValue ?? "")
+        let type = ColumnType.canonical(column["type"]?.stringValue ?? "")
+        let path = column["path"]?.stringValue ?? name.stored.lowercased()
+        guard path.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil else {
+            throw SnowflakeProviderError("column path '\(path)' must be field names joined by '.'")
+        }
+        let accessor = path.split(separator: ".").map { "\"\($0)\"" }.joined(separator: ":")
+        return "\(name.sql) \(type) AS (value:\(accessor)::\(type))"
+    }
+
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] {
+        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW EXTERNAL TABLES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let present = identities.filter { rows[$0] != nil }
+        guard !present.isEmpty else { return [:] }
+        let details = try await sql.queryBatch(present.map { "DESC EXTERNAL TABLE \(QualifiedName(parsing: $0).sql)" })
+        var out: [String: LiveObject] = [:]
+        for (identity, describe) in zip(present, details) {
+            let row = rows[identity]!
+            let q = QualifiedName(parsing: identity)
+            let columns: [Value] = describe.filter { ($0["kind"] ?? "").uppercased() == "VIRTUAL" && ($0["name"] ?? "").uppercased() != "VALUE" }.map { c in
+                let expression = c["expression"] ?? ""
+                let fields = expression.components(separatedBy: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                return .map(["name": .string(SnowflakeName(stored: c["name"] ?? "").description), "type": .string(ColumnType.canonical(c["type"] ?? "")),
+                             "path": .string(fields.joined(separator: "."))])
+            }
+            // SHOW reports the resolved S3 location, not the @stage/path written: the recorded value stands in for it.
+            out[identity] = LiveObject(identity: identity, properties: [
+                "schema": .string(QualifiedName(Array(q.parts.dropLast())).description),
+                "name": .string(q.last.description),
+                "file_format": row["file_format_name"].flatMap { $0.isEmpty ? nil : Value.string(QualifiedName(parsing: $0).description) } ?? .null,
+                "columns": .list(columns),
+                "comment": .string(row["comment"] ?? ""),
+            ], attributes: ["qualified_name": .string(identity),
+                            "notification_channel": SnowflakeKindSupport.text(row["notification_channel"].flatMap { $0.isEmpty ? nil : $0 })])
+        }
+        return out
+    }
+
+    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+        let p = resource.properties
+        let q = qualifiedName(p)!
+        let columns = try (p["columns"]?.listValue ?? []).compactMap(\.mapValue).map(Self.columnDefinition)
+        var statement = "CREATE EXTERNAL TABLE \(q.sql) (" + columns.joined(separator: ", ") + ")"
+        statement += " LOCATION = \(try StagePath(parsing: p["location"]?.stringValue ?? "").sql)"
+        if let pattern = p["pattern"]?.stringValue { statement += " PATTERN = \(SnowflakeLiteral.string(pattern))" }
+        statement += " AUTO_REFRESH = \(p["auto_refresh"]?.boolValue == false ? "FALSE" : "TRUE")"
+        statement += " FILE_FORMAT = (FORMAT_NAME = \(SnowflakeLiteral.string(QualifiedName(parsing: p["file_format"]?.stringValue ?? "").sql)))"
+        statement += SnowflakeKindSupport.comment(p)
+        try await sql.execute([statement])
+        guard let object = try await read([q.description])[q.description] else {
+            throw SnowflakeProviderError("external table \(q) was created but SHOW EXTERNAL TABLES does not list it")
+        }
+        return object
+    }
+
+    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+        let q = qualifiedName(resource.properties)!
+        if changes.contains(where: { $0.property == "comment" }) {
+            try await sql.execute(["ALTER EXTERNAL TABLE \(q.sql) SET COMMENT = \(SnowflakeLiteral.string(resource.properties["comment"]?.stringValue ?? ""))"])
+        }
+        guard let object = try await read([q.description])[q.description] else { throw SnowflakeProviderError("external table \(q) disappeared") }
+        return object
+    }
+
+    public func delete(_ object: LiveObject) async throws {
+        try await sql.execute(["DROP EXTERNAL TABLE IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
+    }
+}

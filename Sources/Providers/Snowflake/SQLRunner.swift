@@ -1,0 +1,73 @@
+import Foundation
+import InfraEngine
+
+/// One result row, by lower-cased column name. Snowflake's SQL API returns every value as text.
+public struct SQLRow: Sendable, Equatable {
+    public var values: [String: String?]
+
+    public init(_ values: [String: String?]) {
+        self.values = Dictionary(values.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public subscript(_ column: String) -> String? { values[column.lowercased()] ?? nil }
+}
+
+/// What the Snowflake kinds need from a connection: statements in, rows out. The SQL API client
+/// implements it; the kinds only build statements and read results.
+public protocol SQLRunner: Sendable {
+    func query(_ statement: String) async throws -> [SQLRow]
+    /// Several statements in one request where that is safe; one result per statement, in order.
+    func queryBatch(_ statements: [String]) async throws -> [[SQLRow]]
+}
+
+extension SQLRunner {
+    public func execute(_ statements: [String]) async throws {
+        guard !statements.isEmpty else { return }
+        if statements.count == 1 { _ = try await query(statements[0]) } else { _ = try await queryBatch(statements) }
+    }
+}
+
+/// Shared by the Snowflake kinds: name handling, property reading and statement fragments.
+enum SnowflakeKindSupport {
+    static func name(_ value: Value?) -> SnowflakeName? { value?.stringValue.map(SnowflakeName.init(parsing:)) }
+    static func qualified(_ value: Value?) -> QualifiedName? { value?.stringValue.map(QualifiedName.init(parsing:)) }
+
+    static func canonicalName(_ value: Value) -> Value {
+        guard case .string(let s) = value else { return value }
+        return .string(SnowflakeName(parsing: s).description)
+    }
+
+    static func canonicalQualified(_ value: Value) -> Value {
+        guard case .string(let s) = value else { return value }
+        return .string(QualifiedName(parsing: s).description)
+    }
+
+    static func bool(_ text: String?) -> Value {
+        guard let text else { return .null }
+        return .bool(["true", "on", "yes", "y"].contains(text.lowercased()))
+    }
+
+    static func int(_ text: String?) -> Value {
+        guard let text, let i = Int(text) else { return .null }
+        return .int(i)
+    }
+
+    static func text(_ text: String?) -> Value { text.map(Value.string) ?? .null }
+
+    /// `COMMENT = '…'` when set.
+    static func comment(_ properties: [String: Value]) -> String {
+        guard let c = properties["comment"]?.stringValue, !c.isEmpty else { return "" }
+        return " COMMENT = " + SnowflakeLiteral.string(c)
+    }
+
+    /// Groups rows of `SHOW … IN ACCOUNT` by the qualified identity they describe.
+    static func index(_ rows: [SQLRow], by parts: [String]) -> [String: SQLRow] {
+        var out: [String: SQLRow] = [:]
+        for row in rows {
+            let names = parts.compactMap { row[$0] }.map(SnowflakeName.init(stored:))
+            guard names.count == parts.count else { continue }
+            out[QualifiedName(names).description] = row
+        }
+        return out
+    }
+}

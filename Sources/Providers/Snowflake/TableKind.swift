@@ -1,0 +1,223 @@
+import Foundation
+import InfraEngine
+
+/// `snowflake.table`: the raw landing tables. Columns added, dropped, widened, re-commented or made
+/// (not) nullable change in place; any other column change replaces the table, and the plan says so.
+public struct TableKind: ResourceKind {
+    let sql: any SQLRunner
+    public init(sql: any SQLRunner) { self.sql = sql }
+
+    static let columnFields: [PropertySchema] = [
+        PropertySchema("name", .string, required: true),
+        PropertySchema("type", .string, required: true),
+        PropertySchema("nullable", .bool, default: true),
+        PropertySchema("default", .string),
+        PropertySchema("comment", .string, default: ""),
+    ]
+
+    public var schema: KindSchema {
+        KindSchema(
+            name: "snowflake.table", summary: "a table",
+            properties: [
+                PropertySchema("schema", .string, required: true, forcesReplacement: true),
+                PropertySchema("name", .string, required: true),
+                PropertySchema("columns", .list(.object(Self.columnFields)), required: true),
+                PropertySchema("primary_key", .list(.string), default: .list([])),
+                PropertySchema("cluster_by", .list(.string), default: .list([])),
+                PropertySchema("transient", .bool, default: false, forcesReplacement: true),
+                PropertySchema("comment", .string, default: ""),
+            ],
+            attributes: [AttributeSchema("qualified_name", .planTime(inputs: ["schema", "name"]))],
+            referenceAttribute: "qualified_name", identityProperties: ["schema", "name"])
+    }
+
+    func qualifiedName(_ p: [String: Value]) -> QualifiedName? {
+        guard let schema = SnowflakeKindSupport.qualified(p["schema"]), let name = SnowflakeKindSupport.name(p["name"]) else { return nil }
+        return schema.appending(name)
+    }
+
+    public func identity(of properties: [String: Value]) -> String? { qualifiedName(properties)?.description }
+
+    public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] {
+        qualifiedName(properties).map { ["qualified_name": .string($0.description)] } ?? [:]
+    }
+
+    public func normalize(_ value: Value, property: String) -> Value {
+        switch (property, value) {
+        case ("name", _): return SnowflakeKindSupport.canonicalName(value)
+        case ("schema", _): return SnowflakeKindSupport.canonicalQualified(value)
+        case ("primary_key", .list(let l)): return .list(l.map(SnowflakeKindSupport.canonicalName))
+        case ("cluster_by", .list(let l)): return .list(l.map { $0.stringValue.map { .string($0.uppercased().replacingOccurrences(of: " ", with: "")) } ?? $0 })
+        case ("columns", .list(let columns)): return .list(columns.map(Self.normalizeColumn))
+        default: return value
+        }
+    }
+
+    static func normalizeColumn(_ column: Value) -> Value {
+        guard case .map(var c) = column else { return column }
+        if let name = c["name"] { c["name"] = SnowflakeKindSupport.canonicalName(name) }
+        if let type = c["type"]?.stringValue { c["type"] = .string(ColumnType.canonical(type)) }
+        if c["nullable"] == nil || c["nullable"] == .null { c["nullable"] = .bool(true) }
+        if let d = c["default"]?.stringValue { c["default"] = .string(d.uppercased() == d || d.hasPrefix("'") ? d : d.uppercased()) } else { c["default"] = .null }
+        if c["comment"] == nil || c["comment"] == .null { c["comment"] = .string("") }
+        return .map(c)
+    }
+
+    static func columns(_ value: Value?) -> [[String: Value]] {
+        (value?.listValue ?? []).compactMap { normalizeColumn($0).mapValue }
+    }
+
+    /// Columns keep their order; a new column can only be added at the end, and a type may only widen.
+    public func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool {
+        guard property == "columns", let before else { return schema.property(property)?.forcesReplacement ?? false }
+        let old = Self.columns(before), new = Self.columns(after)
+        let oldNames = old.map { $0["name"]! }, newNames = new.map { $0["name"]! }
+        let kept = newNames.filter { oldNames.contains($0) }
+        if kept != oldNames.filter({ newNames.contains($0) }) { return true }
+        if let firstAdded = newNames.firstIndex(where: { !oldNames.contains($0) }), newNames[firstAdded...].contains(where: { oldNames.contains($0) }) {
+            return true
+        }
+        for column in new {
+            guard let previous = old.first(where: { $0["name"] == column["name"] }) else { continue }
+            if !ColumnType.canAlter(from: previous["type"]?.stringValue ?? "", to: column["type"]?.stringValue ?? "") { return true }
+            if previous["default"] != column["default"] { return true }
+        }
+        return false
+    }
+
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] {
+        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW TABLES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let present = identities.filter { rows[$0] != nil }
+        guard !present.isEmpty else { return [:] }
+        // SHOW lacks the columns and keys: DESC each table, all in one request.
+        let details = try await sql.queryBatch(present.map { "DESC TABLE \(QualifiedName(parsing: $0).sql)" })
+        var out: [String: LiveObject] = [:]
+        for (identity, describe) in zip(present, details) {
+            let row = rows[identity]!
+            let q = QualifiedName(parsing: identity)
+            var columns: [Value] = []
+            var primaryKey: [Value] = []
+            for c in describe where (c["kind"] ?? "COLUMN").uppercased() == "COLUMN" {
+                let name = SnowflakeName(stored: c["name"] ?? "").description
+                let defaultText = c["default"].flatMap { $0.isEmpty ? nil : $0 }
+                columns.append(.map([
+                    "name": .string(name),
+                    "type": .string(ColumnType.canonical(c["type"] ?? "")),
+                    "nullable": .bool((c["null?"] ?? "Y").uppercased() == "Y"),
+                    "default": defaultText.map(Value.string) ?? .null,
+                    "comment": .string(c["comment"] ?? ""),
+                ]))
+                if (c["primary key"] ?? "N").uppercased() == "Y" { primaryKey.append(.string(name)) }
+            }
+            let clusterBy = (row["cluster_by"] ?? "").trimmingCharacters(in: .whitespaces)
+            let clusterKeys: [Value] = clusterBy.isEmpty ? [] : clusterBy
+                .replacingOccurrences(of: "LINEAR(", with: "").replacingOccurrences(of: ")", with: "").replacingOccurrences(of: "(", with: "")
+                .split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces).uppercased()) }
+            out[identity] = LiveObject(identity: identity, properties: [
+                "schema": .string(QualifiedName(Array(q.parts.dropLast())).description),
+                "name": .string(q.last.description),
+                "columns": .list(columns),
+                "primary_key": .list(primaryKey),
+                "cluster_by": .list(clusterKeys),
+                "transient": .bool((row["kind"] ?? "").uppercased() == "TRANSIENT"),
+                "comment": .string(row["comment"] ?? ""),
+            ], attributes: ["qualified_name": .string(identity)])
+        }
+        return out
+    }
+
+    func columnDefinition(_ c: [String: Value]) throws -> String {
+        var text = "\(SnowflakeName(parsing: c["name"]?.stringValue ?? "").sql) \(ColumnType.canonical(c["type"]?.stringValue ?? ""))"
+        if c["nullable"]?.boolValue == false { text += " NOT NULL" }
+        if let d = c["default"]?.stringValue {
+            guard ColumnType.isSafeDefault(d) else {
+                throw SnowflakeProviderError("column default '\(d)' is not a literal or a function call without arguments; infra only sends those")
+            }
+            text += " DEFAULT \(d)"
+        }
+        if let comment = c["comment"]?.stringValue, !comment.isEmpty { text += " COMMENT \(SnowflakeLiteral.string(comment))" }
+        return text
+    }
+
+    static func names(_ value: Value?) -> String {
+        (value?.listValue ?? []).compactMap(\.stringValue).map { SnowflakeName(parsing: $0).sql }.joined(separator: ", ")
+    }
+
+    static func clusterKeys(_ value: Value?) -> String {
+        (value?.listValue ?? []).compactMap(\.stringValue).map { SnowflakeName(parsing: $0).sql }.joined(separator: ", ")
+    }
+
+    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+        let p = resource.properties
+        let q = qualifiedName(p)!
+        var parts = try Self.columns(p["columns"]).map(columnDefinition)
+        if let keys = p["primary_key"]?.listValue, !keys.isEmpty { parts.append("PRIMARY KEY (\(Self.names(p["primary_key"])))") }
+        var statement = "CREATE \(p["transient"]?.boolValue == true ? "TRANSIENT " : "")TABLE \(q.sql) (" + parts.joined(separator: ", ") + ")"
+        if let keys = p["cluster_by"]?.listValue, !keys.isEmpty { statement += " CLUSTER BY (\(Self.clusterKeys(p["cluster_by"])))" }
+        statement += SnowflakeKindSupport.comment(p)
+        try await sql.execute([statement])
+        return try await readBack(q.description)
+    }
+
+    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+        let p = resource.properties
+        let q = qualifiedName(p)!
+        var statements: [String] = []
+        for change in changes {
+            switch change.property {
+            case "columns":
+                let old = Self.columns(live.properties["columns"]), new = Self.columns(p["columns"])
+                for column in old where !new.contains(where: { $0["name"] == column["name"] }) {
+                    statements.append("ALTER TABLE \(q.sql) DROP COLUMN \(SnowflakeName(parsing: column["name"]!.stringValue!).sql)")
+                }
+                for column in new {
+                    let name = SnowflakeName(parsing: column["name"]!.stringValue!).sql
+                    guard let previous = old.first(where: { $0["name"] == column["name"] }) else {
+                        statements.append("ALTER TABLE \(q.sql) ADD COLUMN " + (try columnDefinition(column)))
+                        continue
+                    }
+                    if previous["type"] != column["type"] {
+                        statements.append("ALTER TABLE \(q.sql) ALTER COLUMN \(name) SET DATA TYPE \(column["type"]!.stringValue!)")
+                    }
+                    if previous["nullable"] != column["nullable"] {
+                        statements.append("ALTER TABLE \(q.sql) ALTER COLUMN \(name) \(column["nullable"]?.boolValue == false ? "SET" : "DROP") NOT NULL")
+                    }
+                    if previous["comment"] != column["comment"] {
+                        let comment = column["comment"]?.stringValue ?? ""
+                        statements.append(comment.isEmpty ? "ALTER TABLE \(q.sql) ALTER COLUMN \(name) UNSET COMMENT"
+                                          : "ALTER TABLE \(q.sql) ALTER COLUMN \(name) COMMENT \(SnowflakeLiteral.string(comment))")
+                    }
+                }
+            case "primary_key":
+                if !(live.properties["primary_key"]?.listValue ?? []).isEmpty { statements.append("ALTER TABLE \(q.sql) DROP PRIMARY KEY") }
+                if let keys = p["primary_key"]?.listValue, !keys.isEmpty {
+                    statements.append("ALTER TABLE \(q.sql) ADD PRIMARY KEY (\(Self.names(p["primary_key"])))")
+                }
+            case "cluster_by":
+                if let keys = p["cluster_by"]?.listValue, !keys.isEmpty {
+                    statements.append("ALTER TABLE \(q.sql) CLUSTER BY (\(Self.clusterKeys(p["cluster_by"])))")
+                } else {
+                    statements.append("ALTER TABLE \(q.sql) DROP CLUSTERING KEY")
+                }
+            case "comment":
+                let text = p["comment"]?.stringValue ?? ""
+                statements.append(text.isEmpty ? "ALTER TABLE \(q.sql) UNSET COMMENT" : "ALTER TABLE \(q.sql) SET COMMENT = \(SnowflakeLiteral.string(text))")
+            default: break
+            }
+        }
+        // Each ALTER depends on the table as the one before left it: sent in order, one request.
+        try await sql.execute(statements)
+        return try await readBack(q.description)
+    }
+
+    public func delete(_ object: LiveObject) async throws {
+        try await sql.execute(["DROP TABLE IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
+    }
+
+    func readBack(_ identity: String) async throws -> LiveObject {
+        guard let object = try await read([identity])[identity] else {
+            throw SnowflakeProviderError("table \(identity) was created but SHOW TABLES does not list it")
+        }
+        return object
+    }
+}
