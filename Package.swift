@@ -25,6 +25,7 @@ let package = Package(
             path: "Sources/Engine"),
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
         .target(name: "SnowflakeProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Snowflake"),
+        .target(name: "AWSProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
             dependencies: ["InfraEngine", "PoolProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -32,6 +33,7 @@ let package = Package(
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
         .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",
                     exclude: ["Fixtures"]),
+        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
     ]
 )

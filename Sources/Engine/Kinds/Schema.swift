@@ -14,6 +14,9 @@ public indirect enum PropertyType: Sendable {
     case set(PropertyType)
     case map(PropertyType)
     case object([PropertySchema])
+    /// A bare reference `${name}` to a resource of this kind; resolves to a map of that resource's
+    /// reference value (`name`) and attributes, so a kind can use several of them (a role trusting an integration).
+    case resource(kind: String)
 
     public var displayName: String {
         switch self {
@@ -26,6 +29,7 @@ public indirect enum PropertyType: Sendable {
         case .list(let t), .set(let t): return "list of \(t.displayName)"
         case .map(let t): return "map of \(t.displayName)"
         case .object: return "map"
+        case .resource(let kind): return "a reference to a \(kind), like ${name}"
         }
     }
 }

@@ -40,6 +40,9 @@ struct NodeChecker {
         case .object(let fields):
             guard case .mapping(let entries, let location) = node else { return mismatch(node, expected: type, name: name) }
             checkObject(entries, at: location, fields: fields, context: "'\(name)'")
+        case .resource:
+            // A literal cannot be a reference; expressions returned above.
+            mismatch(node, expected: type, name: name)
         }
     }
 

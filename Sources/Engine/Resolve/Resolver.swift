@@ -78,7 +78,7 @@ public final class Resolver {
                 }
                 return property.defaultValue ?? .null
             }
-            let value = try evaluate(node)
+            let value = try evaluate(node.node, as: property.type, scope: node.scope)
             return try TypeCoercion.coerce(value, to: property.type, name: name, at: node.node.location)
         }
     }
@@ -106,6 +106,39 @@ public final class Resolver {
     }
 
     // MARK: Values
+
+    /// Evaluates a property's node following its type, so that `.resource` positions yield the referenced
+    /// resource's attributes instead of its name.
+    func evaluate(_ node: SourceNode, as type: PropertyType, scope: Scope) throws -> Value {
+        switch (type, node) {
+        case (.resource(let kind), .scalar(let s)):
+            guard let expression = (try? Interpolation.parse(s.text, at: s.location.advanced(byColumns: s.contentColumnOffset)))?.singleExpression,
+                  case .resource(let target, nil, _) = try stack.target(of: expression, in: scope)
+            else {
+                throw Diagnostic("expected a reference to a \(kind), like ${name}", at: s.location, hint: "write the resource's logical name as ${name}")
+            }
+            let targetKind = stack.resource(target)!.kind
+            guard targetKind == kind else {
+                throw Diagnostic("'\(target)' is a \(targetKind), not a \(kind)", at: expression.location,
+                                 hint: Suggestion.hint(for: target, in: stack.resources.filter { $0.kind == kind }.map(\.logicalName), kind: kind))
+            }
+            guard let schema = kinds[kind] else { return .unknown }
+            var object: [String: Value] = ["name": try attribute(target, schema.referenceAttribute)]
+            for a in schema.attributes { object[a.name] = try attribute(target, a.name) }
+            return .map(object)
+        case (.object(let fields), .mapping(let entries, _)):
+            var map: [String: Value] = [:]
+            for entry in entries {
+                let fieldType = fields.first { $0.name == entry.key.text }?.type ?? .any
+                map[entry.key.text] = try evaluate(entry.value, as: fieldType, scope: scope)
+            }
+            return .map(map)
+        case (.list(let element), .sequence(let items, _)), (.set(let element), .sequence(let items, _)):
+            return .list(try items.map { try evaluate($0, as: element, scope: scope) })
+        default:
+            return try evaluate(node, scope: scope, inPipeline: false)
+        }
+    }
 
     public func evaluate(_ scoped: ScopedNode, inPipeline: Bool = false) throws -> Value {
         try evaluate(scoped.node, scope: scoped.scope, inPipeline: inPipeline)
@@ -253,7 +286,7 @@ enum TypeCoercion {
                               hint: "the expression's value has the wrong type; check what it refers to")
         }
         switch type {
-        case .any:
+        case .any, .resource:
             return value
         case .string:
             switch value {
