@@ -70,6 +70,10 @@ public protocol ResourceKind: Sendable {
     /// The live objects that exist, keyed by identity; absent identities do not exist.
     func read(_ identities: [String]) async throws -> [String: LiveObject]
 
+    /// The same, told which properties the stack declares or state recorded for these objects, so a kind whose
+    /// properties each cost a call (S3's bucket sub-resources) reads only those. Defaults to `read(_:)`.
+    func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject]
+
     func create(_ resource: DesiredResource) async throws -> LiveObject
     func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject
     func delete(_ object: LiveObject) async throws
@@ -78,6 +82,10 @@ public protocol ResourceKind: Sendable {
 extension ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
     public func normalize(_ value: Value, property: String) -> Value { value }
+
+    public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
+        try await read(identities)
+    }
 
     public func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool {
         schema.property(property)?.forcesReplacement ?? false

@@ -34,13 +34,19 @@ public struct LiveSnapshot: Sendable {
 public enum Refresher {
     public static func refresh(stack: LoadedStack, state: StateDocument?, kinds: KindRegistry, resolver: Resolver) async throws -> LiveSnapshot {
         var wanted: [String: Set<String>] = [:]
+        var declared: [String: Set<String>] = [:]
         for resource in stack.resources {
             guard let kind = kinds[resource.kind] else { continue }
             if let record = state?.resources[resource.logicalName] { wanted[record.kind, default: []].insert(record.identity) }
             if let identity = try desiredIdentity(resource, kind: kind, resolver: resolver) { wanted[resource.kind, default: []].insert(identity) }
+            declared[resource.kind, default: []].formUnion(resource.propertyOrder)
+            declared[resource.kind, default: []].formUnion(kind.schema.properties.filter { $0.defaultValue != nil }.map(\.name))
         }
-        for (_, record) in state?.resources ?? [:] { wanted[record.kind, default: []].insert(record.identity) }
-        let requests = wanted.map { (kind: $0.key, identities: $0.value.sorted()) }
+        for (_, record) in state?.resources ?? [:] {
+            wanted[record.kind, default: []].insert(record.identity)
+            declared[record.kind, default: []].formUnion(record.properties.keys)
+        }
+        let requests = wanted.map { (kind: $0.key, identities: $0.value.sorted(), properties: declared[$0.key] ?? []) }
         var snapshot = LiveSnapshot()
         try await withThrowingTaskGroup(of: (String, [String: LiveObject]).self) { group in
             for request in requests {
@@ -48,7 +54,7 @@ public enum Refresher {
                     throw Diagnostic("state records a resource of kind '\(request.kind)', which no provider offers", at: nil,
                                      hint: "use the infra version that created this state")
                 }
-                group.addTask { (request.kind, try await kind.read(request.identities)) }
+                group.addTask { (request.kind, try await kind.read(request.identities, properties: request.properties)) }
             }
             for try await (kind, objects) in group { snapshot.objects[kind] = objects }
         }
