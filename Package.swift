@@ -23,8 +23,12 @@ let package = Package(
             name: "InfraEngine",
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Engine"),
+        .target(
+            name: "SnowflakeSQLAPI",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            path: "Sources/Clients/SnowflakeSQL"),
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
-        .target(name: "SnowflakeProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Snowflake"),
+        .target(name: "SnowflakeProvider", dependencies: ["InfraEngine", "SnowflakeSQLAPI"], path: "Sources/Providers/Snowflake"),
         .target(name: "AWSProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
@@ -34,6 +38,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",
                     exclude: ["Fixtures"]),
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
+        .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
     ]
 )
