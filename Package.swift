@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "AWSProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
-            dependencies: ["InfraEngine", "PoolProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
         .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InfraEngine
 import PoolProvider
+import SnowflakeProvider
 
 /// Everything one command needs about a deployment: the checked stack, its environment, the kinds
 /// that can act on it, and its state store. Built with no network call.
@@ -23,11 +24,11 @@ struct Session {
         let searchLayout = ProjectLayout(root: project ?? cwd)
         let stackFile = try searchLayout.stackFile(for: stackArgument)
         let layout = project.map(ProjectLayout.init(root:)) ?? ProjectLayout.containing(stackFile: stackFile, fallback: cwd)
-        let kindsForSchemas = Providers.kinds(layout: layout, stack: "", environment: "")
+        let kindsForSchemas = Providers.kinds(layout: layout, stack: "", environment: nil)
         let loader = StackLoader(schemas: kindsForSchemas.kinds.values.map(\.schema), layout: layout)
         let environment = try loader.loadEnvironment(file: try layout.environmentFile(for: environmentArgument))
         let stack = try loader.load(stackFile: stackFile, environment: environment)
-        let kinds = Providers.kinds(layout: layout, stack: stack.name, environment: environment.name)
+        let kinds = Providers.kinds(layout: layout, stack: stack.name, environment: environment)
         return Session(layout: layout, stack: stack, kinds: kinds, store: try Providers.stateStore(layout: layout, stack: stack))
     }
 
@@ -57,8 +58,17 @@ struct Session {
 
 /// The providers this build offers. Each contributes resource kinds through the one `ResourceKind` protocol.
 enum Providers {
-    static func kinds(layout: ProjectLayout, stack: String, environment: String) -> KindRegistry {
-        KindRegistry([PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment))])
+    /// Connections are opened lazily: building the registry reads no key and makes no call.
+    static func kinds(layout: ProjectLayout, stack: String, environment: EnvironmentConfig?) -> KindRegistry {
+        let pools = PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment?.name ?? ""))
+        let snowflake = LazySQLRunner {
+            guard let environment else { throw Diagnostic("no environment selected for Snowflake", at: nil) }
+            let settings = try SnowflakeConnectionSettings.resolve(
+                block: environment.snowflake ?? [:], environment: ProcessInfo.processInfo.environment,
+                home: FileManager.default.homeDirectoryForCurrentUser.path, projectRoot: layout.root, environmentFile: environment.file)
+            return SQLAPIRunner(client: try settings.client())
+        }
+        return KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake))
     }
 
     static func stateStore(layout: ProjectLayout, stack: LoadedStack) throws -> any StateStore {

@@ -18,6 +18,8 @@ public protocol SQLRunner: Sendable {
     func query(_ statement: String) async throws -> [SQLRow]
     /// Several statements in one request where that is safe; one result per statement, in order.
     func queryBatch(_ statements: [String]) async throws -> [[SQLRow]]
+    /// Statements whose results are not needed (DDL), in order, stopping at the first failure.
+    func execute(_ statements: [String]) async throws
 }
 
 extension SQLRunner {

@@ -1,0 +1,61 @@
+import Foundation
+import InfraEngine
+import SnowflakeSQLAPI
+
+/// The kinds' `SQLRunner` over the SQL API client. DDL batches go out as one multi-statement request;
+/// queries that need every statement's rows fetch each result by its handle.
+public struct SQLAPIRunner: SQLRunner {
+    public let client: SQLAPIClient
+
+    public init(client: SQLAPIClient) { self.client = client }
+
+    public func query(_ statement: String) async throws -> [SQLRow] {
+        try await client.execute(statement).records.map(SQLRow.init)
+    }
+
+    public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] {
+        guard !statements.isEmpty else { return [] }
+        if statements.count == 1 { return [try await query(statements[0])] }
+        return try await client.executeMany(statements, fetchResults: true).map { $0.records.map(SQLRow.init) }
+    }
+
+    public func execute(_ statements: [String]) async throws {
+        switch statements.count {
+        case 0: return
+        case 1: _ = try await client.execute(statements[0])
+        default: _ = try await client.executeMany(statements, fetchResults: false)
+        }
+    }
+}
+
+/// Builds its runner on first use, so loading and validating a stack never touch the network or the key file,
+/// and a misconfigured connection is reported only when Snowflake is really needed.
+public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
+    private let make: @Sendable () throws -> SQLAPIRunner
+    private let lock = NSLock()
+    private var built: Result<SQLAPIRunner, Error>?
+
+    public init(_ make: @escaping @Sendable () throws -> SQLAPIRunner) { self.make = make }
+
+    public func runner() throws -> SQLAPIRunner {
+        try lock.withLock {
+            if built == nil { built = Result { try make() } }
+            return try built!.get()
+        }
+    }
+
+    /// The client's counters, if it was ever built.
+    public var metrics: SQLAPIMetrics? { lock.withLock { (try? built?.get())?.client.metrics } }
+
+    public func query(_ statement: String) async throws -> [SQLRow] { try await runner().query(statement) }
+    public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] { try await runner().queryBatch(statements) }
+    public func execute(_ statements: [String]) async throws { try await runner().execute(statements) }
+}
+
+/// Every Snowflake kind, sharing one connection.
+public enum SnowflakeKinds {
+    public static func all(sql: any SQLRunner) -> [any ResourceKind] {
+        [DatabaseKind(sql: sql), SchemaKind(sql: sql), WarehouseKind(sql: sql), StorageIntegrationKind(sql: sql),
+         FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql)]
+    }
+}
