@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
+import SnowflakeProvider
 
 /// Runs a stack's pipelines against what state says is deployed.
 struct PipelineSession {
@@ -8,7 +9,11 @@ struct PipelineSession {
 
     /// The executors this build offers, by task kind.
     func executors() -> [TaskKind: any TaskExecutor] {
-        [.command: CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root)]
+        let sql = session.providers.snowflake
+        return [
+            .command: CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root),
+            .sql: SQLTaskExecutor(sql: sql), .copy: CopyTaskExecutor(sql: sql), .assert: AssertTaskExecutor(sql: sql),
+        ]
     }
 
     /// The environment's connection as the variables dbt, the AWS CLI and the Snowflake CLI read.

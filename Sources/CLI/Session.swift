@@ -9,8 +9,9 @@ import SnowflakeProvider
 struct Session {
     let layout: ProjectLayout
     let stack: LoadedStack
-    let kinds: KindRegistry
+    let providers: ProviderSet
     let store: any StateStore
+    var kinds: KindRegistry { providers.kinds }
 
     var environment: EnvironmentConfig { stack.environment }
     var address: String { "\(stack.name) in \(environment.name)" }
@@ -24,12 +25,12 @@ struct Session {
         let searchLayout = ProjectLayout(root: project ?? cwd)
         let stackFile = try searchLayout.stackFile(for: stackArgument)
         let layout = project.map(ProjectLayout.init(root:)) ?? ProjectLayout.containing(stackFile: stackFile, fallback: cwd)
-        let kindsForSchemas = Providers.kinds(layout: layout, stack: "", environment: nil)
-        let loader = StackLoader(schemas: kindsForSchemas.kinds.values.map(\.schema), layout: layout)
+        let schemas = ProviderSet(layout: layout, stack: "", environment: nil).kinds.kinds.values.map(\.schema)
+        let loader = StackLoader(schemas: schemas, layout: layout)
         let environment = try loader.loadEnvironment(file: try layout.environmentFile(for: environmentArgument))
         let stack = try loader.load(stackFile: stackFile, environment: environment)
-        let kinds = Providers.kinds(layout: layout, stack: stack.name, environment: environment)
-        return Session(layout: layout, stack: stack, kinds: kinds, store: try Providers.stateStore(layout: layout, stack: stack))
+        let providers = ProviderSet(layout: layout, stack: stack.name, environment: environment)
+        return Session(layout: layout, stack: stack, providers: providers, store: try ProviderSet.stateStore(layout: layout, stack: stack))
     }
 
     /// Checks that need values (types after interpolation, value cycles), with nothing live known.
@@ -56,19 +57,22 @@ struct Session {
     }
 }
 
-/// The providers this build offers. Each contributes resource kinds through the one `ResourceKind` protocol.
-enum Providers {
-    /// Connections are opened lazily: building the registry reads no key and makes no call.
-    static func kinds(layout: ProjectLayout, stack: String, environment: EnvironmentConfig?) -> KindRegistry {
+/// The providers this build offers, with their connections for one environment. Each contributes resource kinds
+/// through the one `ResourceKind` protocol. Connections open lazily: building the set reads no key and makes no call.
+struct ProviderSet {
+    let kinds: KindRegistry
+    let snowflake: LazySQLRunner
+
+    init(layout: ProjectLayout, stack: String, environment: EnvironmentConfig?) {
         let pools = PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment?.name ?? ""))
-        let snowflake = LazySQLRunner {
+        snowflake = LazySQLRunner {
             guard let environment else { throw Diagnostic("no environment selected for Snowflake", at: nil) }
             let settings = try SnowflakeConnectionSettings.resolve(
                 block: environment.snowflake ?? [:], environment: ProcessInfo.processInfo.environment,
                 home: FileManager.default.homeDirectoryForCurrentUser.path, projectRoot: layout.root, environmentFile: environment.file)
             return SQLAPIRunner(client: try settings.client())
         }
-        return KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake))
+        kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake))
     }
 
     static func stateStore(layout: ProjectLayout, stack: LoadedStack) throws -> any StateStore {

@@ -10,13 +10,18 @@ public struct SQLAPIRunner: SQLRunner {
     public init(client: SQLAPIClient) { self.client = client }
 
     public func query(_ statement: String) async throws -> [SQLRow] {
-        try await client.execute(statement).records.map(SQLRow.init)
+        Self.rows(try await client.execute(statement))
     }
 
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] {
         guard !statements.isEmpty else { return [] }
         if statements.count == 1 { return [try await query(statements[0])] }
-        return try await client.executeMany(statements, fetchResults: true).map { $0.records.map(SQLRow.init) }
+        return try await client.executeMany(statements, fetchResults: true).map(Self.rows)
+    }
+
+    static func rows(_ result: StatementResult) -> [SQLRow] {
+        let names = result.columns.map(\.name)
+        return result.rows.map { SQLRow(columns: names, values: $0) }
     }
 
     public func execute(_ statements: [String]) async throws {

@@ -4,9 +4,19 @@ import InfraEngine
 /// One result row, by lower-cased column name. Snowflake's SQL API returns every value as text.
 public struct SQLRow: Sendable, Equatable {
     public var values: [String: String?]
+    /// The values in column order, for results read by position (a task's rows).
+    public var orderedValues: [String?]
 
     public init(_ values: [String: String?]) {
         self.values = Dictionary(values.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        orderedValues = values.keys.sorted().map { values[$0]! }
+    }
+
+    public init(columns: [String], values row: [String?]) {
+        var map: [String: String?] = [:]
+        for (name, value) in zip(columns, row) where map[name.lowercased()] == nil { map[name.lowercased()] = value }
+        values = map
+        orderedValues = row
     }
 
     public subscript(_ column: String) -> String? { values[column.lowercased()] ?? nil }
