@@ -35,9 +35,11 @@ let package = Package(
             dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
-        .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra"], path: "Tests/EngineTests",
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra", "TestSupport"], path: "Tests/EngineTests",
                     exclude: ["Fixtures"]),
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "SnowflakeSQLAPI", "infra"], path: "Tests/IntegrationTests"),
         .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
     ]

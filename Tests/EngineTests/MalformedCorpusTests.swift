@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every malformed stack and environment in Fixtures/malformed must fail `infra validate` with exactly the

@@ -108,8 +108,13 @@ public final class Applier: Sendable {
     func execute(_ change: ResourceChange) async throws {
         guard let kind = kinds[change.kind] else { throw Diagnostic("no provider offers kind '\(change.kind)'", at: nil) }
         let recordedObject = await recorder.document.resources[change.address]?.liveObject
-        let liveObject = change.identity.flatMap { live.object(kind: change.kind, identity: $0) }
+        var liveObject = change.identity.flatMap { live.object(kind: change.kind, identity: $0) }
             ?? recordedObject.flatMap { live.object(kind: change.kind, identity: $0.identity) }
+        // Properties only state knows (a bucket's force_destroy) stay visible to delete and update.
+        if var object = liveObject, let recordedObject, recordedObject.identity == object.identity {
+            object.properties.merge(recordedObject.properties) { current, _ in current }
+            liveObject = object
+        }
         switch change.action {
         case .noop:
             return

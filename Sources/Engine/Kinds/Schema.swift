@@ -17,6 +17,8 @@ public indirect enum PropertyType: Sendable {
     /// A bare reference `${name}` to a resource of this kind; resolves to a map of that resource's
     /// reference value (`name`) and attributes, so a kind can use several of them (a role trusting an integration).
     case resource(kind: String)
+    /// Any of several shapes, tried in order: `encryption: AES256` or `encryption: {algorithm: aws:kms, …}`.
+    case oneOf([PropertyType])
 
     public var displayName: String {
         switch self {
@@ -30,6 +32,7 @@ public indirect enum PropertyType: Sendable {
         case .map(let t): return "map of \(t.displayName)"
         case .object: return "map"
         case .resource(let kind): return "a reference to a \(kind), like ${name}"
+        case .oneOf(let types): return types.map(\.displayName).joined(separator: " or ")
         }
     }
 }

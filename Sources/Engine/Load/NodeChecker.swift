@@ -43,6 +43,27 @@ struct NodeChecker {
         case .resource:
             // A literal cannot be a reference; expressions returned above.
             mismatch(node, expected: type, name: name)
+        case .oneOf(let types):
+            // The first shape that fits without complaint wins; if none does, the error names them all,
+            // except when exactly one shape matches the node's form (a mapping for an object): then its own errors are clearer.
+            var attempts: [DiagnosticSink] = []
+            for candidate in types {
+                let trial = DiagnosticSink()
+                NodeChecker(sink: trial).check(node, against: candidate, name: name)
+                if trial.diagnostics.isEmpty { return }
+                attempts.append(trial)
+            }
+            let sameForm = zip(types, attempts).filter { Self.sameForm(node, $0.0) }
+            if sameForm.count == 1 { sameForm[0].1.diagnostics.forEach { sink.report($0) }; return }
+            mismatch(node, expected: type, name: name)
+        }
+    }
+
+    static func sameForm(_ node: SourceNode, _ type: PropertyType) -> Bool {
+        switch (node, type) {
+        case (.mapping, .object), (.mapping, .map), (.sequence, .list), (.sequence, .set): return true
+        case (.scalar, .string), (.scalar, .int), (.scalar, .bool), (.scalar, .number), (.scalar, .enumeration): return true
+        default: return false
         }
     }
 

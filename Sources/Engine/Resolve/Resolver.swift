@@ -288,6 +288,11 @@ enum TypeCoercion {
         switch type {
         case .any, .resource:
             return value
+        case .oneOf(let types):
+            for candidate in types {
+                if let coerced = try? coerce(value, to: candidate, name: name, at: location) { return coerced }
+            }
+            throw fail()
         case .string:
             switch value {
             case .string: return value

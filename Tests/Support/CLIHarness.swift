@@ -1,27 +1,26 @@
 import Foundation
-import XCTest
 
 /// Runs the real `infra` binary, as users do, and captures what it prints and how it exits.
-struct CLIResult {
-    var stdout: String
-    var stderr: String
-    var exitCode: Int32
+public struct CLIResult {
+    public var stdout: String
+    public var stderr: String
+    public var exitCode: Int32
 }
 
-enum CLI {
+public enum CLI {
     /// The built `infra` next to the test bundle (.build/debug).
-    static var binary: String {
+    public static var binary: String {
         let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
             ?? URL(fileURLWithPath: CommandLine.arguments[0])
         return bundle.deletingLastPathComponent().appendingPathComponent("infra").path
     }
 
-    static var packageRoot: URL {
+    public static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
+    public static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -35,15 +34,19 @@ enum CLI {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Drain stderr concurrently: a child that fills one pipe while we wait on the other would hang.
+        nonisolated(unsafe) var errData = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         return CLIResult(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
                          exitCode: process.terminationStatus)
     }
 
     /// A fresh project folder with the given files.
-    static func project(_ files: [String: String]) throws -> String {
+    public static func project(_ files: [String: String]) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("infra-test-\(UUID().uuidString)").path
         for (path, content) in files {
             let full = "\(dir)/\(path)"

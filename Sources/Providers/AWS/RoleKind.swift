@@ -1,0 +1,214 @@
+import Foundation
+import InfraEngine
+
+/// `aws.iam.role`: a role with its trust policy (including the `snowflake_integration:` shorthand, which
+/// trusts the integration's AWS principal with its external ID), permissions, managed policies and tags.
+/// Its ARN is known at plan time, so a storage integration can name it before it exists.
+public struct RoleKind: ResourceKind {
+    let connect: @Sendable () throws -> any IAMRoleOperations
+
+    public init(connect: @escaping @Sendable () throws -> any IAMRoleOperations) { self.connect = connect }
+
+    /// The inline policy that holds the `policy:` shorthand; other inline policies are `inline_policies`.
+    static let shorthandPolicyName = "infra-policy"
+
+    public var schema: KindSchema {
+        KindSchema(
+            name: "aws.iam.role", summary: "an IAM role",
+            properties: [
+                PropertySchema("name", .string, required: true, forcesReplacement: true),
+                PropertySchema("path", .string, default: "/", forcesReplacement: true),
+                PropertySchema("description", .string, default: ""),
+                PropertySchema("max_session_duration", .int, default: 3600, summary: "seconds, 3600 to 43200"),
+                PropertySchema("trust", .object([
+                    PropertySchema("snowflake_integration", .resource(kind: "snowflake.storage_integration"),
+                                   summary: "trust the integration's AWS principal with its external ID"),
+                    PropertySchema("services", .list(.string), summary: "service principals, e.g. glue.amazonaws.com"),
+                    PropertySchema("aws", .list(.string), summary: "account or role ARNs"),
+                    PropertySchema("external_id", .string, summary: "required of the `aws` principals"),
+                    PropertySchema("statements", .list(.any), summary: "further trust statements, verbatim"),
+                ]), required: true, summary: "who may assume the role"),
+                PropertySchema("policy", .list(.object([
+                    PropertySchema("allow", .list(.string)), PropertySchema("deny", .list(.string)),
+                    PropertySchema("on", .oneOf([.string, .list(.string)])), PropertySchema("condition", .any),
+                    PropertySchema("sid", .string),
+                ])), summary: "permissions in shorthand: [{allow: [s3:GetObject], on: arn…}]"),
+                PropertySchema("inline_policies", .map(.any), default: .map([:]), summary: "name → policy document"),
+                PropertySchema("managed_policies", .set(.string), default: .list([]), summary: "policy ARNs to attach"),
+                PropertySchema("tags", .map(.string), default: .map([:])),
+            ],
+            attributes: [
+                AttributeSchema("arn", .planTime(inputs: ["name", "path"]), summary: "arn:aws:iam::ACCOUNT:role/PATH/NAME"),
+                AttributeSchema("unique_id", .afterApply),
+            ],
+            referenceAttribute: "arn", identityProperties: ["name"])
+    }
+
+    public func identity(of properties: [String: Value]) -> String? { properties["name"]?.stringValue }
+
+    public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] {
+        guard let name = properties["name"]?.stringValue,
+              let account = context.environment.mapValue?["aws"]?.mapValue?["account_id"]?.stringValue else { return [:] }
+        return ["arn": .string(Self.arn(account: account, path: properties["path"]?.stringValue ?? "/", name: name))]
+    }
+
+    static func arn(account: String, path: String, name: String) -> String { "arn:aws:iam::\(account):role\(path)\(name)" }
+
+    // MARK: Normal forms
+
+    public func normalize(_ value: Value, property: String) -> Value {
+        switch property {
+        case "trust": return Self.trustDocument(value).map(PolicyDocument.canonical) ?? value
+        case "policy": return Self.shorthandDocument(value).map(PolicyDocument.canonical) ?? value
+        case "inline_policies":
+            guard case .map(let m) = value else { return value }
+            return .map(m.mapValues { Self.document($0).map(PolicyDocument.canonical) ?? $0 })
+        default: return value
+        }
+    }
+
+    static func trustDocument(_ value: Value) -> Value? {
+        guard case .map(let m) = value else { return nil }
+        return m["Statement"] != nil ? value : PolicyDocument.trust(m)
+    }
+
+    static func shorthandDocument(_ value: Value) -> Value? {
+        switch value {
+        case .list(let statements): return statements.isEmpty ? nil : PolicyDocument.fromShorthand(statements)
+        case .map(let m) where m["Statement"] != nil: return value
+        default: return nil
+        }
+    }
+
+    static func document(_ value: Value) -> Value? {
+        switch value {
+        case .string(let text): return PolicyDocument.parse(text)
+        case .map: return value
+        default: return nil
+        }
+    }
+
+    // MARK: Read
+
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] {
+        try await read(identities, properties: Set(schema.properties.map(\.name)))
+    }
+
+    /// One paginated ListRoles for every role of the stack (it carries trust, description and session length);
+    /// then, per role, only the calls for what the stack declares: tags, the shorthand policy, other inline
+    /// policies (one call each, after one listing), attached policies.
+    public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
+        guard !identities.isEmpty else { return [:] }
+        let iam = try connect()
+        let wanted = Set(identities)
+        let roles = try await iam.listRoles().filter { wanted.contains($0.name) }
+        return try await withThrowingTaskGroup(of: LiveObject.self) { group in
+            for role in roles { group.addTask { try await Self.readRole(role, properties: properties, iam: iam) } }
+            var out: [String: LiveObject] = [:]
+            for try await object in group { out[object.identity] = object }
+            return out
+        }
+    }
+
+    static func readRole(_ role: RoleSummary, properties: Set<String>, iam: any IAMRoleOperations) async throws -> LiveObject {
+        var p: [String: Value] = [
+            "name": .string(role.name), "path": .string(role.path), "description": .string(role.description),
+            "max_session_duration": .int(role.maxSessionDuration),
+            "trust": PolicyDocument.parse(role.trustPolicy).map(PolicyDocument.canonical) ?? .null,
+        ]
+        if properties.contains("tags") { p["tags"] = .map(try await iam.roleTags(role.name).mapValues(Value.string)) }
+        if properties.contains("policy") {
+            p["policy"] = try await iam.inlinePolicy(role.name, name: shorthandPolicyName).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null
+        }
+        if properties.contains("inline_policies") {
+            var policies: [String: Value] = [:]
+            for name in try await iam.inlinePolicyNames(role.name) where name != shorthandPolicyName {
+                if let text = try await iam.inlinePolicy(role.name, name: name), let doc = PolicyDocument.parse(text) {
+                    policies[name] = PolicyDocument.canonical(doc)
+                }
+            }
+            p["inline_policies"] = .map(policies)
+        }
+        if properties.contains("managed_policies") { p["managed_policies"] = .list(try await iam.attachedPolicyARNs(role.name).sorted().map(Value.string)) }
+        return LiveObject(identity: role.name, properties: p, attributes: ["arn": .string(role.arn), "unique_id": .string(role.roleID)])
+    }
+
+    // MARK: Change
+
+    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+        let iam = try connect()
+        let p = resource.properties
+        guard let trust = Self.trustDocument(p["trust"] ?? .null), trust.isKnown else {
+            throw AWSProviderError("role \(resource.identity): the trust policy is not known yet")
+        }
+        let role = try await iam.createRole(
+            name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
+            maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
+            tags: (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue))
+        if let policy = Self.shorthandDocument(p["policy"] ?? .null) {
+            try await iam.putInlinePolicy(role.name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
+        }
+        for (name, value) in (p["inline_policies"]?.mapValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let doc = Self.document(value) else { throw AWSProviderError("inline policy \(name) of role \(role.name) is not a policy document") }
+            try await iam.putInlinePolicy(role.name, name: name, PolicyDocument.json(doc))
+        }
+        for arn in p["managed_policies"]?.listValue?.compactMap(\.stringValue) ?? [] { try await iam.attachPolicy(role.name, arn: arn) }
+        var properties = p
+        for (k, v) in p { properties[k] = normalize(v, property: k) }
+        return LiveObject(identity: role.name, properties: properties, attributes: ["arn": .string(role.arn), "unique_id": .string(role.roleID)])
+    }
+
+    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+        let iam = try connect()
+        let p = resource.properties
+        let name = resource.identity
+        let changed = Set(changes.map(\.property))
+        if !changed.isDisjoint(with: ["description", "max_session_duration"]) {
+            try await iam.updateRole(name: name, description: p["description"]?.stringValue ?? "", maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600)
+        }
+        if changed.contains("trust"), let trust = Self.trustDocument(p["trust"] ?? .null) {
+            try await iam.updateTrustPolicy(role: name, PolicyDocument.json(trust))
+        }
+        if changed.contains("policy") {
+            if let policy = Self.shorthandDocument(p["policy"] ?? .null) {
+                try await iam.putInlinePolicy(name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
+            } else {
+                try await iam.deleteInlinePolicy(name, name: Self.shorthandPolicyName)
+            }
+        }
+        if changed.contains("inline_policies") {
+            let desired = (p["inline_policies"]?.mapValue ?? [:]).compactMapValues(Self.document)
+            let current = live.properties["inline_policies"]?.mapValue ?? [:]
+            for (policy, doc) in desired where current[policy].map({ PolicyDocument.canonical($0) != PolicyDocument.canonical(doc) }) ?? true {
+                try await iam.putInlinePolicy(name, name: policy, PolicyDocument.json(doc))
+            }
+            for policy in current.keys where desired[policy] == nil { try await iam.deleteInlinePolicy(name, name: policy) }
+        }
+        if changed.contains("managed_policies") {
+            let desired = Set(p["managed_policies"]?.listValue?.compactMap(\.stringValue) ?? [])
+            let current = Set(live.properties["managed_policies"]?.listValue?.compactMap(\.stringValue) ?? [])
+            for arn in desired.subtracting(current).sorted() { try await iam.attachPolicy(name, arn: arn) }
+            for arn in current.subtracting(desired).sorted() { try await iam.detachPolicy(name, arn: arn) }
+        }
+        if changed.contains("tags") {
+            let desired = (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
+            let current = (live.properties["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
+            let removed = Set(current.keys).subtracting(desired.keys)
+            if !removed.isEmpty { try await iam.untagRole(name, keys: removed.sorted()) }
+            let upserts = desired.filter { current[$0.key] != $0.value }
+            if !upserts.isEmpty { try await iam.tagRole(name, upserts) }
+        }
+        var properties = p
+        for (k, v) in p { properties[k] = normalize(v, property: k) }
+        return LiveObject(identity: name, properties: properties, attributes: live.attributes)
+    }
+
+    /// IAM refuses to delete a role that still has policies: inline ones are deleted, managed ones detached first.
+    public func delete(_ object: LiveObject) async throws {
+        let iam = try connect()
+        let name = object.identity
+        for policy in try await iam.inlinePolicyNames(name) { try await iam.deleteInlinePolicy(name, name: policy) }
+        for arn in try await iam.attachedPolicyARNs(name) { try await iam.detachPolicy(name, arn: arn) }
+        try await iam.deleteRole(name)
+    }
+}
