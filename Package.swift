@@ -29,7 +29,8 @@ let package = Package(
             path: "Sources/Clients/SnowflakeSQL"),
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
         .target(name: "SnowflakeProvider", dependencies: ["InfraEngine", "SnowflakeSQLAPI"], path: "Sources/Providers/Snowflake"),
-        .target(name: "AWSProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/AWS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "AWSProvider", dependencies: ["InfraEngine", "CZlib"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
             dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -162,3 +162,12 @@ public struct AWSProviderError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// What the s3_* pipeline tasks need.
+public protocol S3ObjectOperations: Sendable {
+    func putObject(_ bucket: String, key: String, body: Data, contentType: String?, contentEncoding: String?) async throws
+    /// Keys under a prefix (every page), up to `limit`.
+    func listKeys(_ bucket: String, prefix: String, limit: Int) async throws -> [String]
+    func objectExists(_ bucket: String, key: String) async throws -> Bool
+    func deleteKeys(_ bucket: String, _ keys: [String]) async throws
+}

@@ -110,6 +110,9 @@ public struct ExternalTableKind: ResourceKind {
         var statement = "CREATE EXTERNAL TABLE \(q.sql) (" + columns.joined(separator: ", ") + ")"
         statement += " LOCATION = \(try StagePath(parsing: p["location"]?.stringValue ?? "").sql)"
         if let pattern = p["pattern"]?.stringValue { statement += " PATTERN = \(SnowflakeLiteral.string(pattern))" }
+        // No refresh on create: the bucket may not exist yet (its notification waits for this table's queue),
+        // so the first refresh is the verify pipeline's, or the first S3 event's.
+        statement += " REFRESH_ON_CREATE = FALSE"
         statement += " AUTO_REFRESH = \(p["auto_refresh"]?.boolValue == false ? "FALSE" : "TRUE")"
         statement += " FILE_FORMAT = (FORMAT_NAME = \(SnowflakeLiteral.string(QualifiedName(parsing: p["file_format"]?.stringValue ?? "").sql)))"
         statement += SnowflakeKindSupport.comment(p)
