@@ -28,4 +28,7 @@ struct DeploymentOptions: ParsableArguments {
 
     @Option(name: .long, help: "The project folder (holding stacks/, templates/, environments/). Default: found from the stack.")
     var project: String?
+
+    @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.")
+    var trace = false
 }

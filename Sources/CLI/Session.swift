@@ -11,13 +11,17 @@ struct Session {
     let stack: LoadedStack
     let providers: ProviderSet
     let store: any StateStore
+    /// `--trace`: report request counts when the command's work is done.
+    var trace = false
     var kinds: KindRegistry { providers.kinds }
 
     var environment: EnvironmentConfig { stack.environment }
     var address: String { "\(stack.name) in \(environment.name)" }
 
     static func load(_ options: DeploymentOptions) throws -> Session {
-        try load(stack: options.stack, environment: options.env, project: options.project)
+        var session = try load(stack: options.stack, environment: options.env, project: options.project)
+        session.trace = options.trace
+        return session
     }
 
     static func load(stack stackArgument: String, environment environmentArgument: String, project: String?) throws -> Session {
@@ -46,6 +50,7 @@ struct Session {
             try await store.forceUnlock()
             try await store.lock(info)
         }
+        defer { if trace { Terminal.err(providers.traceSummary()) } }
         do {
             let result = try await body()
             try? await store.unlock(id: info.id)
@@ -73,6 +78,17 @@ struct ProviderSet {
             return SQLAPIRunner(client: try settings.client())
         }
         kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake))
+    }
+
+    /// Requests each provider made, for `--trace` (and the request counts in docs/performance.md).
+    func traceSummary() -> String {
+        var lines = ["trace:"]
+        if let m = snowflake.metrics {
+            lines.append("  snowflake: \(m.requests) SQL API requests, \(m.statements) statements, \(m.retries) retries")
+        } else {
+            lines.append("  snowflake: no connection opened")
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func stateStore(layout: ProjectLayout, stack: LoadedStack) throws -> any StateStore {

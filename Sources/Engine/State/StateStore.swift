@@ -33,9 +33,15 @@ public struct StateLockedError: Error, CustomStringConvertible {
     public var location: String
     public var stale: Bool
 
+    public init(holder: LockInfo?, location: String, stale: Bool) {
+        self.holder = holder
+        self.location = location
+        self.stale = stale
+    }
+
     public var description: String {
-        guard let holder else { return "state is locked (\(location)); the lock file cannot be read" }
-        var text = "state is locked: \(holder)"
+        guard let holder else { return "state is locked (\(location)); the lock cannot be read" }
+        var text = "state is locked: \(holder), lock at \(location)"
         if stale {
             text += "\n  that process is no longer running on this host; if no apply is in progress, run `infra state unlock` with the stack and --env"
         } else {

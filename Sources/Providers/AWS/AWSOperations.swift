@@ -171,3 +171,12 @@ public protocol S3ObjectOperations: Sendable {
     func objectExists(_ bucket: String, key: String) async throws -> Bool
     func deleteKeys(_ bucket: String, _ keys: [String]) async throws
 }
+
+/// Whole-object reads and writes for remote state, with S3's conditional create.
+public protocol S3StateObjects: Sendable {
+    func getObject(_ bucket: String, key: String) async throws -> Data?
+    func putObject(_ bucket: String, key: String, body: Data, contentType: String?, contentEncoding: String?) async throws
+    /// PutObject with `If-None-Match: *`: false (not an error) when the key already exists (412).
+    func putObjectIfAbsent(_ bucket: String, key: String, body: Data) async throws -> Bool
+    func deleteKeys(_ bucket: String, _ keys: [String]) async throws
+}
