@@ -7,10 +7,10 @@ retry logic (botocore's, infra's) classifies them exactly as it would in the clo
 
 import random
 import threading
-import uuid
 from dataclasses import asdict, dataclass, field
 
 from .aws_actions import AwsRequest
+from .aws_errors import DROP, ErrorAnswer, aws_error
 
 KNOWN_ERRORS = ("429", "500", "503", "SlowDown", "drop")
 DEFAULT_ERRORS = ["429", "500", "503"]
@@ -46,16 +46,6 @@ class FaultSettings:
         )
 
 
-@dataclass(frozen=True)
-class InjectedError:
-    """What to answer instead of moto: an HTTP response, or `drop` (close the socket, answer nothing)."""
-
-    drop: bool
-    status: int = 0
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-
-
 class FaultInjector:
     """Holds the current settings; decides, per request, its delay and whether it fails. Thread-safe."""
 
@@ -76,7 +66,7 @@ class FaultInjector:
             self._random = random.Random(self._settings.seed)
             return self._settings
 
-    def decide(self, path: str, request: AwsRequest) -> tuple[float, InjectedError | None]:
+    def decide(self, path: str, request: AwsRequest) -> tuple[float, ErrorAnswer | None]:
         """(seconds to wait, error to answer or None) for one request."""
         with self._lock:
             settings = self._settings
@@ -87,48 +77,29 @@ class FaultInjector:
         return settings.delay_ms / 1000.0, (error_response(chosen, request) if chosen else None)
 
 
-def error_response(kind: str, request: AwsRequest) -> InjectedError:
+# What each kind of injected error answers: (HTTP status, code, message, fault type); S3 has its own.
+S3_ERRORS = {
+    "429": (503, "SlowDown", "Please reduce your request rate.", "Receiver"),
+    "SlowDown": (503, "SlowDown", "Please reduce your request rate.", "Receiver"),
+    "500": (500, "InternalError", "We encountered an internal error. Please try again.", "Receiver"),
+    "503": (503, "ServiceUnavailable", "Service is unable to handle request.", "Receiver"),
+}
+API_ERRORS = {
+    "429": (429, "Throttling", "Rate exceeded", "Sender"),
+    "500": (500, "InternalError", "An internal error occurred.", "Receiver"),
+    "503": (503, "ServiceUnavailable", "Service is unable to handle request.", "Receiver"),
+    "SlowDown": (503, "SlowDown", "Please reduce your request rate.", "Receiver"),
+}
+
+
+def error_response(kind: str, request: AwsRequest) -> ErrorAnswer:
     """The response AWS would give for `kind`, in the request's protocol."""
     if kind == "drop":
-        return InjectedError(drop=True)
-    request_id = str(uuid.uuid4())
-    if request.protocol == "s3":
-        status, code, message = {
-            "429": (503, "SlowDown", "Please reduce your request rate."),
-            "SlowDown": (503, "SlowDown", "Please reduce your request rate."),
-            "500": (500, "InternalError", "We encountered an internal error. Please try again."),
-            "503": (503, "ServiceUnavailable", "Service is unable to handle request."),
-        }[kind]
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{code}</Code><Message>{message}</Message>"
-            f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
-        )
-        headers = (("Content-Type", "application/xml"), ("x-amz-request-id", request_id))
-        # A HEAD response has no body; its status alone tells the SDK what happened.
-        return InjectedError(False, status, headers, b"" if request.method == "HEAD" else body.encode())
-
-    status, code, message, fault_type = {
-        "429": (429, "Throttling", "Rate exceeded", "Sender"),
-        "500": (500, "InternalError", "An internal error occurred.", "Receiver"),
-        "503": (503, "ServiceUnavailable", "Service is unable to handle request.", "Receiver"),
-        "SlowDown": (503, "SlowDown", "Please reduce your request rate.", "Receiver"),
-    }[kind]
-    if request.protocol == "json":
-        json_code = "ThrottlingException" if code == "Throttling" else code
-        body = f'{{"__type": "{json_code}", "message": "{message}"}}'
-        headers = (
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("x-amzn-RequestId", request_id),
-            ("x-amzn-query-error", f"{code};{fault_type}"),  # what query-compatible SDKs read the code from
-        )
-        return InjectedError(False, status, headers, body.encode())
-    body = (
-        "<ErrorResponse><Error>"
-        f"<Type>{fault_type}</Type><Code>{code}</Code><Message>{message}</Message>"
-        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-    )
-    return InjectedError(False, status, (("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)), body.encode())
+        return DROP
+    status, code, message, fault_type = (S3_ERRORS if request.protocol == "s3" else API_ERRORS)[kind]
+    if request.protocol == "json" and code == "Throttling":
+        code = "ThrottlingException"  # JSON APIs name it so
+    return aws_error(request, status, code, message, fault_type)
 
 
 def _delay(value: object) -> int:

@@ -5,18 +5,21 @@ Order for every request:
   /moto-api/*   refused: moto's admin API can switch signature checking off or wipe the IAM users;
   bootstrap     until the bootstrap is done, only its own requests (which carry a per-process token)
                 reach moto, so that it uses up exactly moto's unauthenticated-action allowance;
-  otherwise     counted, delayed and maybe failed (fault injection), then handed to moto.
+  otherwise     counted, delayed and maybe failed (fault injection); refused if not signed with SigV4
+                in the Authorization header (moto would answer those with a 500); then handed to moto.
 """
 
 import json
+import re
 import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from .aws_actions import classify
-from .aws_faults import FaultInjector, FaultSettingsError, InjectedError, error_response
+from .aws_actions import AwsRequest, classify
+from .aws_errors import ErrorAnswer, aws_error, xml_error_as_json
+from .aws_faults import FaultInjector, FaultSettingsError, error_response
 
 BOOTSTRAP_HEADER = "X-Infra-Bootstrap"
 _BOOTSTRAP_ENVIRON_KEY = "HTTP_X_INFRA_BOOTSTRAP"
@@ -92,11 +95,38 @@ class InfraMiddleware:
         delay, injected = self.faults.decide(path, request)
         if delay:
             time.sleep(delay)
-        if injected is None:
-            return self.moto_app(environ, start_response)
-        if injected.drop:
-            _drop_connection(environ)
-        return _send(start_response, injected)
+        if injected is not None:
+            if injected.drop:
+                _drop_connection(environ)
+            return _send(start_response, injected)
+        refusal = unauthenticated_refusal(environ, request)
+        if refusal is not None:
+            return _send(start_response, refusal)
+        if request.protocol == "json":
+            return self._moto_with_json_errors(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def _moto_with_json_errors(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """moto, with its XML error bodies turned into JSON errors (for JSON-protocol requests)."""
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: object = None) -> Callable[[bytes], None]:
+            captured.update(status=status, headers=headers)
+            return lambda data: None  # Flask never uses the write callable
+
+        answer = self.moto_app(environ, capture)
+        status_code = int(captured["status"].split()[0])
+        if status_code < 400:
+            start_response(captured["status"], captured["headers"])
+            return answer
+        body = b"".join(answer)
+        if hasattr(answer, "close"):
+            answer.close()
+        converted = xml_error_as_json(status_code, body) if body.lstrip().startswith(b"<") else None
+        if converted is not None:
+            return _send(start_response, converted)
+        start_response(captured["status"], captured["headers"])
+        return [body]
 
     def _admin(self, environ: dict, start_response: StartResponse, path: str) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -127,6 +157,34 @@ class InfraMiddleware:
         return _json(start_response, 404, {"error": f"no admin endpoint {path}; known: {sorted(known)}"})
 
 
+# A SigV4 (X-Amz-Signature) or SigV2 (Signature) presigned URL's query string.
+_PRESIGNED_QUERY = re.compile(r"(^|&)(X-Amz-Signature|Signature)=")
+
+
+def unauthenticated_refusal(environ: dict, request: AwsRequest) -> ErrorAnswer | None:
+    """The error AWS gives a request that is not signed with SigV4 in its Authorization header, or None
+    for a request moto can check. moto 5.2.1 cannot check presigned URLs once signatures are enforced
+    (it fails with a 500), so they are refused here with a message that says so."""
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    s3 = request.protocol == "s3"
+    if authorization.startswith("AWS4-HMAC-SHA256 "):
+        if "HTTP_X_AMZ_DATE" in environ:
+            return None
+        return aws_error(request, 403, "AccessDenied" if s3 else "IncompleteSignature",
+                         "the request is signed but has no X-Amz-Date header")
+    if _PRESIGNED_QUERY.search(environ.get("QUERY_STRING", "")):
+        return aws_error(request, 403, "AccessDenied",
+                         "presigned URLs are not supported by the local AWS endpoint (moto checks only "
+                         "signatures in the Authorization header); send a signed request instead")
+    if authorization:
+        return aws_error(request, 400, "InvalidRequest" if s3 else "IncompleteSignature",
+                         "The authorization mechanism you have provided is not supported. "
+                         "Please use AWS4-HMAC-SHA256.")
+    if s3:
+        return aws_error(request, 403, "AccessDenied", "Access Denied")
+    return aws_error(request, 403, "MissingAuthenticationToken", "Request is missing Authentication Token")
+
+
 def _drop_connection(environ: dict) -> None:
     """Closes the client's connection without a response. werkzeug's dev server exposes the socket;
     raising ConnectionResetError afterwards is what werkzeug treats as "client went away": it stops
@@ -140,7 +198,7 @@ def _drop_connection(environ: dict) -> None:
     raise ConnectionResetError("connection dropped by fault injection")
 
 
-def _send(start_response: StartResponse, injected: InjectedError) -> list[bytes]:
+def _send(start_response: StartResponse, injected: ErrorAnswer) -> list[bytes]:
     headers = list(injected.headers) + [("Content-Length", str(len(injected.body)))]
     start_response(f"{injected.status} {_REASONS.get(injected.status, 'Error')}", headers)
     return [injected.body]
