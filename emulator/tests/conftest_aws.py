@@ -58,6 +58,12 @@ def run_launcher(*arguments: str, check: bool = True, python_path: str | None = 
     return result
 
 
+def aws_client(endpoint: str, service: str, access_key_id: str, secret_access_key: str,
+               session_token: str | None = None, config: Config = NO_RETRIES):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=access_key_id,
+                        aws_secret_access_key=secret_access_key, aws_session_token=session_token, config=config)
+
+
 @dataclass
 class AwsEmulator:
     """A running local AWS endpoint and what its bootstrap created."""
@@ -69,10 +75,8 @@ class AwsEmulator:
     def client(self, service: str, who: str = "deployer", secret: str | None = None, **options):
         """A boto3 client signed with a bootstrapped user's key (`secret` overrides the real one)."""
         key = self.bootstrap[who]
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=key["access_key_id"],
-                            aws_secret_access_key=secret or key["secret_access_key"],
-                            config=options.pop("config", NO_RETRIES), **options)
+        return aws_client(self.endpoint, service, key["access_key_id"], secret or key["secret_access_key"],
+                          **options)
 
     def admin(self, method: str, path: str, payload: dict | None = None) -> requests.Response:
         return requests.request(method, f"{self.endpoint}/_infra/{path}", json=payload, timeout=10)
