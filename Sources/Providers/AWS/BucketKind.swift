@@ -4,10 +4,10 @@ import InfraEngine
 /// `aws.s3.bucket`: a bucket and the sub-resources a landing zone needs. Refresh reads only the
 /// sub-resources the stack declares or state recorded: one shared ListBuckets, then one call each.
 public struct BucketKind: ResourceKind {
-    let connect: @Sendable () throws -> any S3BucketOperations
+    let connect: @Sendable () async throws -> any S3BucketOperations
     let defaultRegion: String
 
-    public init(defaultRegion: String, connect: @escaping @Sendable () throws -> any S3BucketOperations) {
+    public init(defaultRegion: String, connect: @escaping @Sendable () async throws -> any S3BucketOperations) {
         self.connect = connect
         self.defaultRegion = defaultRegion
     }
@@ -176,7 +176,7 @@ public struct BucketKind: ResourceKind {
 
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         guard !identities.isEmpty else { return [:] }
-        let s3 = try connect()
+        let s3 = try await connect()
         let existing = try await s3.listBucketNames()
         return try await withThrowingTaskGroup(of: (String, LiveObject).self) { group in
             for bucket in identities where existing.contains(bucket) {
@@ -206,7 +206,7 @@ public struct BucketKind: ResourceKind {
     // MARK: Change
 
     public func create(_ resource: DesiredResource) async throws -> LiveObject {
-        let s3 = try connect()
+        let s3 = try await connect()
         let p = resource.properties
         let region = p["region"]?.stringValue ?? defaultRegion
         try await s3.createBucket(resource.identity, region: region)
@@ -225,7 +225,7 @@ public struct BucketKind: ResourceKind {
     }
 
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
-        let s3 = try connect()
+        let s3 = try await connect()
         try await apply(resource.identity, properties: resource.properties, only: Set(changes.map(\.property)).subtracting(["force_destroy"]), s3: s3)
         return LiveObject(identity: resource.identity, properties: normalizedAll(resource.properties, region: resource.properties["region"]?.stringValue ?? defaultRegion),
                           attributes: ["arn": .string("arn:aws:s3:::\(resource.identity)")])
@@ -254,7 +254,7 @@ public struct BucketKind: ResourceKind {
     }
 
     public func delete(_ object: LiveObject) async throws {
-        let s3 = try connect()
+        let s3 = try await connect()
         let bucket = object.identity
         if object.properties["force_destroy"]?.boolValue == true {
             try await Self.empty(bucket, s3: s3)

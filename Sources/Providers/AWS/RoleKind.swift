@@ -5,9 +5,9 @@ import InfraEngine
 /// trusts the integration's AWS principal with its external ID), permissions, managed policies and tags.
 /// Its ARN is known at plan time, so a storage integration can name it before it exists.
 public struct RoleKind: ResourceKind {
-    let connect: @Sendable () throws -> any IAMRoleOperations
+    let connect: @Sendable () async throws -> any IAMRoleOperations
 
-    public init(connect: @escaping @Sendable () throws -> any IAMRoleOperations) { self.connect = connect }
+    public init(connect: @escaping @Sendable () async throws -> any IAMRoleOperations) { self.connect = connect }
 
     /// The inline policy that holds the `policy:` shorthand; other inline policies are `inline_policies`.
     static let shorthandPolicyName = "infra-policy"
@@ -99,7 +99,7 @@ public struct RoleKind: ResourceKind {
     /// policies (one call each, after one listing), attached policies.
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         guard !identities.isEmpty else { return [:] }
-        let iam = try connect()
+        let iam = try await connect()
         let wanted = Set(identities)
         let roles = try await iam.listRoles().filter { wanted.contains($0.name) }
         return try await withThrowingTaskGroup(of: LiveObject.self) { group in
@@ -136,7 +136,7 @@ public struct RoleKind: ResourceKind {
     // MARK: Change
 
     public func create(_ resource: DesiredResource) async throws -> LiveObject {
-        let iam = try connect()
+        let iam = try await connect()
         let p = resource.properties
         guard let trust = Self.trustDocument(p["trust"] ?? .null), trust.isKnown else {
             throw AWSProviderError("role \(resource.identity): the trust policy is not known yet")
@@ -159,7 +159,7 @@ public struct RoleKind: ResourceKind {
     }
 
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
-        let iam = try connect()
+        let iam = try await connect()
         let p = resource.properties
         let name = resource.identity
         let changed = Set(changes.map(\.property))
@@ -205,7 +205,7 @@ public struct RoleKind: ResourceKind {
 
     /// IAM refuses to delete a role that still has policies: inline ones are deleted, managed ones detached first.
     public func delete(_ object: LiveObject) async throws {
-        let iam = try connect()
+        let iam = try await connect()
         let name = object.identity
         for policy in try await iam.inlinePolicyNames(name) { try await iam.deleteInlinePolicy(name, name: policy) }
         for arn in try await iam.attachedPolicyARNs(name) { try await iam.detachPolicy(name, arn: arn) }

@@ -7,9 +7,9 @@ import InfraEngine
 public struct S3StateStore: StateStore {
     public let bucket: String
     public let key: String
-    let connect: @Sendable () throws -> any S3StateObjects
+    let connect: @Sendable () async throws -> any S3StateObjects
 
-    public init(bucket: String, key: String, connect: @escaping @Sendable () throws -> any S3StateObjects) {
+    public init(bucket: String, key: String, connect: @escaping @Sendable () async throws -> any S3StateObjects) {
         self.bucket = bucket
         self.key = key
         self.connect = connect

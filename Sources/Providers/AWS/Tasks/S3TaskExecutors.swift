@@ -4,10 +4,10 @@ import CZlib
 
 /// `s3_put`: a fixture file (relative to the project) or inline content, optionally gzipped on the way.
 public struct S3PutTaskExecutor: TaskExecutor {
-    let connect: @Sendable () throws -> any S3ObjectOperations
+    let connect: @Sendable () async throws -> any S3ObjectOperations
     let projectRoot: String
 
-    public init(projectRoot: String, connect: @escaping @Sendable () throws -> any S3ObjectOperations) {
+    public init(projectRoot: String, connect: @escaping @Sendable () async throws -> any S3ObjectOperations) {
         self.projectRoot = projectRoot
         self.connect = connect
     }
@@ -37,9 +37,9 @@ public struct S3PutTaskExecutor: TaskExecutor {
 
 /// `s3_wait`: a sensor, like Airflow's S3KeySensor: pokes until a key (or anything under a prefix) exists.
 public struct S3WaitTaskExecutor: TaskExecutor {
-    let connect: @Sendable () throws -> any S3ObjectOperations
+    let connect: @Sendable () async throws -> any S3ObjectOperations
 
-    public init(connect: @escaping @Sendable () throws -> any S3ObjectOperations) { self.connect = connect }
+    public init(connect: @escaping @Sendable () async throws -> any S3ObjectOperations) { self.connect = connect }
 
     public func run(_ task: ResolvedTask) async throws -> TaskOutput {
         let body = task.body.mapValue ?? [:]
@@ -48,7 +48,7 @@ public struct S3WaitTaskExecutor: TaskExecutor {
         guard key != nil || prefix != nil else { throw TaskFailure("an s3_wait task needs key or prefix") }
         let interval = body["poke_interval"]?.number ?? 5
         let timeout = body["timeout"]?.number ?? 300
-        let s3 = try connect()
+        let s3 = try await connect()
         let started = Date()
         var pokes = 0
         while true {
@@ -74,14 +74,14 @@ public struct S3WaitTaskExecutor: TaskExecutor {
 
 /// `s3_delete`: one key, or everything under a prefix (paged, batched).
 public struct S3DeleteTaskExecutor: TaskExecutor {
-    let connect: @Sendable () throws -> any S3ObjectOperations
+    let connect: @Sendable () async throws -> any S3ObjectOperations
 
-    public init(connect: @escaping @Sendable () throws -> any S3ObjectOperations) { self.connect = connect }
+    public init(connect: @escaping @Sendable () async throws -> any S3ObjectOperations) { self.connect = connect }
 
     public func run(_ task: ResolvedTask) async throws -> TaskOutput {
         let body = task.body.mapValue ?? [:]
         guard let bucket = body["bucket"]?.stringValue else { throw TaskFailure("an s3_delete task needs bucket") }
-        let s3 = try connect()
+        let s3 = try await connect()
         var deleted = 0
         if let key = body["key"]?.stringValue {
             try await s3.deleteKeys(bucket, [key])
