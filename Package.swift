@@ -35,5 +35,9 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),
+        .target(name: "AWSClients", dependencies: ["SigV4"], path: "Sources/Clients/AWS"),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], path: "Tests/SigV4Tests"),
+        .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "SigV4"], path: "Tests/AWSClientsTests"),
     ]
 )
