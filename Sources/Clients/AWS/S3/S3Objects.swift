@@ -18,8 +18,11 @@ extension S3Client {
         return PutObjectResult(eTag: response.header("etag"), versionId: response.header("x-amz-version-id"))
     }
 
+    /// The stored bytes. `Accept-Encoding: identity` asks HTTP stacks that decompress on their own
+    /// (URLSession on Darwin) to leave objects stored with `Content-Encoding: gzip` as they are.
     public func getObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3Object {
-        let response = try await send("GetObject", "GET", bucket: bucket, key: key, query: versionQuery(versionId))
+        let response = try await send("GetObject", "GET", bucket: bucket, key: key, query: versionQuery(versionId),
+                                      headers: [HTTPHeader("Accept-Encoding", "identity")])
         return S3Object(body: response.body, metadata: ObjectMetadata(headers: response.headers))
     }
 
