@@ -10,7 +10,7 @@ public struct S3Client: Sendable {
     public let region: String
     /// Calls made through this client, by `s3:Action`.
     public let calls: CallCounter
-    let executor: RequestExecutor
+    var executor: RequestExecutor
 
     public init(configuration: AWSClientConfiguration, calls: CallCounter = CallCounter()) {
         endpoint = configuration.endpoint(for: "s3")
@@ -80,5 +80,14 @@ public struct S3Client: Sendable {
             throw AWSResponseError(service: "s3", action: action,
                                    reason: String(decoding: response.body.prefix(200), as: UTF8.self))
         }
+    }
+}
+
+extension S3Client {
+    /// A copy that waits between retries with `sleep` (tests record the delays instead of waiting).
+    func withSleep(_ sleep: @escaping @Sendable (TimeInterval) async throws -> Void) -> S3Client {
+        var copy = self
+        copy.executor.sleep = sleep
+        return copy
     }
 }
