@@ -1,0 +1,48 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SigV4
+
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [HTTPHeader]
+    public var body: Data
+
+    public init(method: String, url: URL, headers: [HTTPHeader] = [], body: Data = Data()) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Names lower-cased.
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// Sends one HTTP exchange. Redirects are not followed: S3 answers a wrong region with one, and the
+/// caller must see it as an error rather than a silently re-sent (and wrongly signed) request.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequest, timeout: TimeInterval) async throws -> HTTPResponse
+}
+
+/// Failures below HTTP, classified for the retry decision.
+public enum TransportError: Error, Equatable, Sendable {
+    case timedOut
+    case connectionLost(String)
+    case cannotConnect(String)
+    case other(String)
+}
