@@ -9,6 +9,7 @@ from .results import Result
 from .sqltext import SYMBOL, WORD, quote_literal, tokenize
 
 from .auth import ACCOUNT
+from .database_statements import schema_exists
 
 if TYPE_CHECKING:
     from .engine import Context, Engine, Session
@@ -48,13 +49,6 @@ def use(ctx: Context) -> Result:
             # Snowflake makes PUBLIC current when the database has one.
             ctx.session.schema = "PUBLIC" if schema_exists(ctx, database, "PUBLIC") else None
     return Result.status("Statement executed successfully.")
-
-
-def schema_exists(ctx: Context, database: str, schema: str) -> bool:
-    if ctx.engine.catalog.get("databases", (database,)) is None:
-        return False
-    rows = ctx.duck("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [database, schema])
-    return bool(rows)
 
 
 def substitute_session_functions(text: str, session: Session) -> str:

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def register(engine: Engine) -> None:
-    from . import session_statements, users_statements
+    from . import database_statements, session_statements, table_statements, users_statements
 
-    session_statements.register(engine)
-    users_statements.register(engine)
+    for module in (session_statements, users_statements, database_statements, table_statements):
+        module.register(engine)
