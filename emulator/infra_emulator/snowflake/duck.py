@@ -1,0 +1,107 @@
+"""The DuckDB side: one persistent fakesnow instance per server, and sessions over it.
+
+fakesnow keeps each Snowflake database in its own DuckDB file when given a db_path, but its `_fs_global`
+database (column lengths, table comments, users) lives in memory and would be lost on restart; here it is a
+file too, and the database files the catalog knows are attached again at start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import duckdb
+from fakesnow import info_schema, macros
+from fakesnow.conn import FakeSnowflakeConnection
+from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
+from fakesnow.transforms import show
+
+from .sqltext import duck_literal, identifier_sql
+
+# DuckDB's own catalogs and fakesnow's helpers: never shown as Snowflake objects.
+HIDDEN_DATABASES = ("memory", "system", "temp", GLOBAL_DATABASE_NAME)
+HIDDEN_SCHEMAS = ("main", "_fs_information_schema", "information_schema", "pg_catalog")
+
+
+def duck_ident(name: str) -> str:
+    """A DuckDB identifier, always quoted so case and odd characters survive."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class PersistentFakeSnow(FakeSnow):
+    """fakesnow's instance with every database, `_fs_global` included, in files under `directory`."""
+
+    def __init__(self, directory: str):
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self.create_database_on_connect = False
+        self.create_schema_on_connect = False
+        self.db_path = directory
+        self.nop_regexes = None
+        self.results_cache: dict[str, tuple] = {}
+        self.duck_conn = duckdb.connect(database=":memory:")
+        global_file = os.path.join(directory, f"{GLOBAL_DATABASE_NAME}.db")
+        self.duck_conn.execute(f"ATTACH IF NOT EXISTS {duck_literal(global_file)} AS {GLOBAL_DATABASE_NAME}")
+        self.duck_conn.execute(info_schema.fs_global_creation_sql())
+        self.duck_conn.execute(show.fs_global_creation_sql())
+        self.duck_conn.execute("SET GLOBAL TimeZone = 'UTC'")
+        # fakesnow's helper macros live in each database; statements run with no current database resolve
+        # them in DuckDB's default in-memory catalog, so they are there too.
+        self.duck_conn.execute(macros.creation_sql("memory"))
+
+    def database_file(self, name: str) -> str:
+        return os.path.join(self.directory, f"{name}.db")
+
+    def attach(self, name: str) -> None:
+        """Attaches (creating if new) the file of Snowflake database `name`, with fakesnow's helper views."""
+        self.duck_conn.execute(f"ATTACH IF NOT EXISTS {duck_literal(self.database_file(name))} AS {duck_ident(name)}")
+        # fakesnow's per-database info schema views and macros; all `IF NOT EXISTS`, so safe to repeat.
+        self.duck_conn.execute(info_schema.per_db_creation_sql(name))
+        self.duck_conn.execute(macros.creation_sql(name))
+
+    def detach_and_delete(self, name: str) -> None:
+        self.duck_conn.execute(f"DETACH DATABASE IF EXISTS {duck_ident(name)}")
+        for suffix in ("", ".wal"):
+            path = self.database_file(name) + suffix
+            if os.path.exists(path):
+                os.remove(path)
+        # fakesnow's global records about the database's tables go with it.
+        for table in ("_fs_columns_ext", "_fs_tables_ext"):
+            self.duck_conn.execute(
+                f"DELETE FROM {GLOBAL_DATABASE_NAME}._fs_information_schema.{table} WHERE ext_table_catalog = ?", [name]
+            )
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """A query on a fresh cursor, so no session's current schema or result is disturbed."""
+        with self.duck_conn.cursor() as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def session(self, database: str | None, schema: str | None) -> FakeSnowflakeConnection:
+        conn = FakeSnowflakeConnection(
+            self.duck_conn.cursor(),
+            {},  # a results cache per session, dropped with it
+            create_database=False,
+            create_schema=False,
+            db_path=self.directory,
+        )
+        set_context(conn, database, schema)
+        return conn
+
+    def close(self) -> None:
+        self.duck_conn.close()
+
+
+def set_context(conn: FakeSnowflakeConnection, database: str | None, schema: str | None) -> None:
+    """Points a fakesnow session at a database and schema (either may be None), as USE would."""
+    conn.database = database
+    conn._schema = schema  # noqa: SLF001 - fakesnow keeps the current schema here
+    conn.database_set = database is not None
+    conn.schema_set = database is not None and schema is not None
+    duck = conn._duck_conn  # noqa: SLF001
+    if database is not None:
+        target = f"{identifier_sql(database)}.{identifier_sql(schema)}" if schema else f"{identifier_sql(database)}.main"
+        try:
+            duck.execute(f"SET schema = {duck_literal(target)}")
+        except duckdb.Error:
+            # The schema is gone (dropped meanwhile): unqualified names then fail as in Snowflake.
+            conn.schema_set = False

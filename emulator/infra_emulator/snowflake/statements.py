@@ -1,0 +1,15 @@
+"""Registers every statement the emulator handles itself on the engine; the rest goes to fakesnow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def register(engine: Engine) -> None:
+    from . import database_statements, session_statements, table_statements, users_statements
+
+    for module in (session_statements, users_statements, database_statements, table_statements):
+        module.register(engine)

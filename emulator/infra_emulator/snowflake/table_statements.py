@@ -1,0 +1,447 @@
+"""Tables: DuckDB (through fakesnow) holds columns and rows; the catalog what Snowflake reports besides.
+
+Snowflake records but does not enforce primary keys, so they are kept out of DuckDB (which would enforce
+them) and in the catalog, with clustering keys, TRANSIENT, and table and column comments. SHOW TABLES and
+DESC TABLE combine the two; the column types come from fakesnow's record of the declared types, so a
+VARCHAR(100) stays VARCHAR(100).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlglot
+from sqlglot import exp
+
+from .catalog import now_iso
+from .database_statements import DEFAULT_RETENTION_DAYS, require_schema
+from .duck import duck_ident
+from .errors import SqlError
+from .results import Column, Result
+from .show import parse_show
+from .sqltext import TokenStream, qualified_sql
+
+if TYPE_CHECKING:
+    from .engine import Context, Engine
+
+
+def _name(identifier: exp.Expression | None) -> str | None:
+    """A sqlglot identifier as Snowflake stores it: unquoted upper-cased, quoted as written."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, exp.Identifier):
+        return identifier.this if identifier.quoted else identifier.this.upper()
+    return identifier.name.upper()
+
+
+def _identifier(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def table_exists(ctx: Context, database: str, schema: str, name: str) -> bool:
+    rows = ctx.duck("SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+                    [database, schema, name])
+    return bool(rows)
+
+
+def require_table(ctx: Context, parts: tuple[str, str, str]) -> None:
+    require_schema(ctx, parts[0], parts[1])
+    if not table_exists(ctx, *parts):
+        raise SqlError.does_not_exist("Table", qualified_sql(parts))
+
+
+def table_record(ctx: Context, parts: tuple[str, str, str]) -> dict[str, Any]:
+    record = ctx.engine.catalog.get("tables", parts)
+    if record is not None:
+        return record
+    return {"name": parts[2], "parts": list(parts), "created_on": None, "comment": "", "cluster_by": [],
+            "transient": False, "primary_key": [], "column_comments": {}, "retention_time": DEFAULT_RETENTION_DAYS}
+
+
+def _forget_table(ctx: Context, parts: tuple[str, str, str]) -> None:
+    ctx.engine.catalog.remove("tables", parts)
+    ctx.engine.catalog.remove("load_history", parts)
+    for table in ("_fs_columns_ext", "_fs_tables_ext"):
+        ctx.duck(f"DELETE FROM _fs_global._fs_information_schema.{table} "
+                 "WHERE ext_table_catalog = ? AND ext_table_schema = ? AND ext_table_name = ?", list(parts))
+
+
+# -- CREATE TABLE ---------------------------------------------------------------------------------
+
+def create_table(ctx: Context) -> Result:
+    try:
+        statement = sqlglot.parse_one(ctx.text, read="snowflake")
+    except sqlglot.errors.ParseError as e:
+        raise SqlError.syntax(str(e).split("\n")[0]) from None
+    if not isinstance(statement, exp.Create) or not isinstance(statement.this, (exp.Schema, exp.Table)):
+        return ctx.fakesnow()
+    schema_node = statement.this if isinstance(statement.this, exp.Schema) else None
+    table = schema_node.this if schema_node is not None else statement.this
+    parts = ctx.object_name(tuple(_name(p) for p in (table.args.get("catalog"), table.args.get("db"), table.this)
+                                  if p is not None), "CREATE TABLE")
+    require_schema(ctx, parts[0], parts[1])
+    properties = statement.args.get("properties")
+    temporary = bool(properties and properties.find(exp.TemporaryProperty))
+    exists = table_exists(ctx, *parts)
+    if exists and statement.args.get("exists"):
+        return Result.status(f"{parts[2]} already exists, statement succeeded.")
+    if exists and not statement.args.get("replace"):
+        raise SqlError.already_exists(parts[2])
+
+    record: dict[str, Any] = {
+        "name": parts[2], "parts": list(parts), "created_on": now_iso(), "comment": "", "cluster_by": [],
+        "transient": False, "primary_key": [], "column_comments": {}, "retention_time": DEFAULT_RETENTION_DAYS,
+    }
+    # Take Snowflake-only properties off the statement and into the record.
+    if properties is not None:
+        for prop in list(properties.expressions):
+            if isinstance(prop, exp.TransientProperty):
+                record["transient"] = True
+            elif isinstance(prop, exp.ClusterProperty):
+                record["cluster_by"] = [p.sql(dialect="snowflake") for p in prop.expressions]
+            elif isinstance(prop, exp.SchemaCommentProperty):
+                record["comment"] = prop.this.name
+            elif isinstance(prop, exp.TemporaryProperty):
+                continue
+            elif isinstance(prop, exp.Property) and prop.name.upper() == "DATA_RETENTION_TIME_IN_DAYS":
+                record["retention_time"] = int(prop.args["value"].name)
+            # Any other property (CHANGE_TRACKING, ENABLE_SCHEMA_EVOLUTION...) has no effect here: dropped too.
+            prop.pop()
+    if schema_node is not None:
+        for column in list(schema_node.expressions):
+            if isinstance(column, exp.ColumnDef):
+                name = _name(column.this)
+                for constraint in list(column.args.get("constraints") or []):
+                    kind = constraint.args.get("kind")
+                    if isinstance(kind, exp.CommentColumnConstraint):
+                        record["column_comments"][name] = kind.this.name
+                        constraint.pop()
+                    elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                        record["primary_key"].append(name)
+                        constraint.pop()
+                    elif isinstance(kind, exp.UniqueColumnConstraint):
+                        constraint.pop()
+            elif isinstance(column, exp.PrimaryKey):
+                record["primary_key"] = [_name(e if isinstance(e, exp.Identifier) else e.this) for e in column.expressions]
+                column.pop()
+            elif isinstance(column, (exp.Constraint, exp.UniqueColumnConstraint, exp.ForeignKey)):
+                column.pop()
+    # Fully qualified with quoted parts, so the session's current schema does not matter.
+    table.set("this", _identifier(parts[2]))
+    table.set("db", _identifier(parts[1]))
+    table.set("catalog", _identifier(parts[0]))
+    if exists:
+        _forget_table(ctx, parts)
+    ctx.fakesnow(statement.sql(dialect="snowflake"), ctx.params)
+    if not temporary:
+        ctx.engine.catalog.put("tables", parts, record)
+    return Result.status(f"Table {parts[2]} successfully created.")
+
+
+# -- ALTER TABLE ----------------------------------------------------------------------------------
+
+def _columns(ctx: Context, parts: tuple[str, str, str]) -> list[str]:
+    rows = ctx.duck("SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+                    "AND table_name = ? ORDER BY column_index", list(parts))
+    return [r[0] for r in rows]
+
+
+def alter_table(ctx: Context) -> Result:
+    s = ctx.stream()
+    s.expect("ALTER", "TABLE")
+    if_exists = s.if_exists()
+    parts = ctx.object_name(s.qualified_name(), "ALTER TABLE")
+    if not table_exists(ctx, *parts):
+        if if_exists:
+            return Result.status("Statement executed successfully.")
+        require_table(ctx, parts)
+    target = ".".join(duck_ident(p) for p in parts)
+    record = table_record(ctx, parts)
+    catalog = ctx.engine.catalog
+    done = Result.status("Statement executed successfully.")
+    action_text = s.rest()
+
+    if s.accept("SET"):
+        for key, value in s.options_until().items():
+            if key == "COMMENT":
+                record["comment"] = str(value)
+            elif key == "DATA_RETENTION_TIME_IN_DAYS":
+                record["retention_time"] = int(value)  # type: ignore[arg-type]
+        catalog.put("tables", parts, record)
+        return done
+    if s.accept("UNSET"):
+        while not s.at_end():
+            key = s.identifier()
+            if key == "COMMENT":
+                record["comment"] = ""
+            elif key == "DATA_RETENTION_TIME_IN_DAYS":
+                record["retention_time"] = DEFAULT_RETENTION_DAYS
+            s.accept_symbol(",")
+        catalog.put("tables", parts, record)
+        return done
+    if s.accept("CLUSTER", "BY"):
+        s.accept("LINEAR")
+        record["cluster_by"] = _expression_list(s)
+        catalog.put("tables", parts, record)
+        return done
+    if s.accept("DROP", "CLUSTERING", "KEY") or s.accept("SUSPEND", "RECLUSTER") or s.accept("RESUME", "RECLUSTER"):
+        if "CLUSTERING" in action_text.upper():
+            record["cluster_by"] = []
+            catalog.put("tables", parts, record)
+        return done
+    if s.accept("ADD"):
+        if s.accept("CONSTRAINT"):
+            s.identifier()
+        if s.accept("PRIMARY", "KEY"):
+            record["primary_key"] = [n.split(".")[-1] for n in s.name_list()]
+            catalog.put("tables", parts, record)
+            return done
+        if s.peek_words("UNIQUE") or s.peek_words("FOREIGN"):
+            return done
+        return _add_column(ctx, parts, record, action_text)
+    if s.accept("DROP", "PRIMARY", "KEY") or s.accept("DROP", "CONSTRAINT"):
+        record["primary_key"] = []
+        catalog.put("tables", parts, record)
+        return done
+    if s.peek_words("DROP") and not s.peek_words("DROP", "COLUMN") and s.peek(1) is not None and s.peek(1).is_word(
+            "UNIQUE", "FOREIGN"):
+        return done
+    if s.accept("ALTER") or s.accept("MODIFY"):
+        s.accept("COLUMN")
+        column = s.identifier()
+        if column not in _columns(ctx, parts):
+            raise SqlError("000904", "42000", f"SQL compilation error: error line 0 at position -1\ninvalid identifier '{column}'")
+        if s.accept("COMMENT"):
+            record["column_comments"][column] = s.string()
+        elif s.accept("UNSET", "COMMENT"):
+            record["column_comments"].pop(column, None)
+        elif s.accept("SET", "NOT", "NULL"):
+            ctx.duck(f"ALTER TABLE {target} ALTER COLUMN {duck_ident(column)} SET NOT NULL")
+        elif s.accept("DROP", "NOT", "NULL"):
+            ctx.duck(f"ALTER TABLE {target} ALTER COLUMN {duck_ident(column)} DROP NOT NULL")
+        else:
+            # SET DATA TYPE and the like: fakesnow records the declared type (VARCHAR lengths) for DESC.
+            return ctx.fakesnow()
+        catalog.put("tables", parts, record)
+        return done
+    if s.accept("DROP"):
+        s.accept("COLUMN")
+        dropped = []
+        while not s.at_end():
+            dropped.append(s.identifier())
+            s.accept_symbol(",")
+        result = ctx.fakesnow()
+        for column in dropped:
+            record["column_comments"].pop(column, None)
+            ctx.duck("DELETE FROM _fs_global._fs_information_schema._fs_columns_ext WHERE ext_table_catalog = ? AND "
+                     "ext_table_schema = ? AND ext_table_name = ? AND ext_column_name = ?", [*parts, column])
+        record["primary_key"] = [c for c in record["primary_key"] if c not in dropped]
+        catalog.put("tables", parts, record)
+        return result
+    if s.accept("RENAME", "COLUMN"):
+        old = s.identifier()
+        s.expect("TO")
+        new = s.identifier()
+        ctx.duck(f"ALTER TABLE {target} RENAME COLUMN {duck_ident(old)} TO {duck_ident(new)}")
+        ctx.duck("UPDATE _fs_global._fs_information_schema._fs_columns_ext SET ext_column_name = ? WHERE "
+                 "ext_table_catalog = ? AND ext_table_schema = ? AND ext_table_name = ? AND ext_column_name = ?",
+                 [new, *parts, old])
+        if old in record["column_comments"]:
+            record["column_comments"][new] = record["column_comments"].pop(old)
+        record["primary_key"] = [new if c == old else c for c in record["primary_key"]]
+        catalog.put("tables", parts, record)
+        return done
+    if s.accept("RENAME", "TO"):
+        new_parts = ctx.object_name(s.qualified_name(), "ALTER TABLE")
+        if new_parts[:2] != parts[:2]:
+            raise SqlError.unsupported("ALTER TABLE ... RENAME TO another schema")
+        if table_exists(ctx, *new_parts):
+            raise SqlError.already_exists(new_parts[2])
+        ctx.duck(f"ALTER TABLE {target} RENAME TO {duck_ident(new_parts[2])}")
+        for table in ("_fs_columns_ext", "_fs_tables_ext"):
+            ctx.duck(f"UPDATE _fs_global._fs_information_schema.{table} SET ext_table_name = ? WHERE "
+                     "ext_table_catalog = ? AND ext_table_schema = ? AND ext_table_name = ?", [new_parts[2], *parts])
+        catalog.remove("tables", parts)
+        record["name"], record["parts"] = new_parts[2], list(new_parts)
+        catalog.put("tables", new_parts, record)
+        history = catalog.remove("load_history", parts)
+        if history is not None:
+            history["parts"] = list(new_parts)
+            catalog.put("load_history", new_parts, history)
+        return done
+    return ctx.fakesnow()
+
+
+def _expression_list(s: TokenStream) -> list[str]:
+    """`(expr, expr)` as their texts, for CLUSTER BY."""
+    s.expect_symbol("(")
+    items, depth, start = [], 0, s.peek().start if s.peek() else 0
+    while True:
+        token = s.next()
+        if token.is_symbol("("):
+            depth += 1
+        elif token.is_symbol(")") and depth > 0:
+            depth -= 1
+        elif (token.is_symbol(",") or token.is_symbol(")")) and depth == 0:
+            items.append(s.text[start:token.start].strip())
+            if token.is_symbol(")"):
+                return [i.upper() for i in items]
+            start = s.peek().start if s.peek() else token.end
+
+
+def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any], action_text: str) -> Result:
+    """ADD [COLUMN] [IF NOT EXISTS] name type [constraints]: the COMMENT to the catalog, the rest to fakesnow."""
+    try:
+        statement = sqlglot.parse_one(ctx.text, read="snowflake")
+    except sqlglot.errors.ParseError as e:
+        raise SqlError.syntax(str(e).split("\n")[0]) from None
+    for column in statement.find_all(exp.ColumnDef):
+        name = _name(column.this)
+        for constraint in list(column.args.get("constraints") or []):
+            kind = constraint.args.get("kind")
+            if isinstance(kind, exp.CommentColumnConstraint):
+                record["column_comments"][name] = kind.this.name
+                constraint.pop()
+            elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                record["primary_key"].append(name)
+                constraint.pop()
+    table = statement.find(exp.Table)
+    if table is not None:
+        table.set("this", _identifier(parts[2]))
+        table.set("db", _identifier(parts[1]))
+        table.set("catalog", _identifier(parts[0]))
+    result = ctx.fakesnow(statement.sql(dialect="snowflake"), ctx.params)
+    ctx.engine.catalog.put("tables", parts, record)
+    return result
+
+
+# -- DROP / SHOW / DESC ---------------------------------------------------------------------------
+
+def drop_table(ctx: Context) -> Result:
+    s = ctx.stream()
+    s.expect("DROP", "TABLE")
+    if_exists = s.if_exists()
+    parts = ctx.object_name(s.qualified_name(), "DROP TABLE")
+    if not table_exists(ctx, *parts):
+        if if_exists:
+            return Result.status(f"Drop statement executed successfully ({parts[2]} already dropped).")
+        require_table(ctx, parts)
+    ctx.duck(f"DROP TABLE {'.'.join(duck_ident(p) for p in parts)}")
+    _forget_table(ctx, parts)
+    return Result.status(f"{parts[2]} successfully dropped.")
+
+
+SHOW_TABLES_COLUMNS = [
+    Column.timestamp_ltz("created_on"), Column.text("name"), Column.text("database_name"), Column.text("schema_name"),
+    Column.text("kind"), Column.text("comment"), Column.text("cluster_by"), Column.number("rows"),
+    Column.number("bytes"), Column.text("owner"), Column.text("retention_time"), Column.text("automatic_clustering"),
+    Column.text("change_tracking"), Column.text("search_optimization"), Column.text("search_optimization_progress"),
+    Column.text("search_optimization_bytes"), Column.text("is_external"), Column.text("enable_schema_evolution"),
+    Column.text("owner_role_type"), Column.text("is_event"), Column.text("budget"), Column.text("is_hybrid"),
+    Column.text("is_iceberg"), Column.text("is_dynamic"), Column.text("is_immutable"),
+]
+
+
+def show_tables(ctx: Context) -> Result:
+    show = parse_show(ctx)
+    databases = [r["name"] for r in ctx.engine.catalog.values("databases")]
+    if not databases:
+        return Result(SHOW_TABLES_COLUMNS, [])
+    placeholders = ", ".join("?" for _ in databases)
+    tables = ctx.duck(
+        f"SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+        f"WHERE database_name IN ({placeholders}) AND NOT temporary AND schema_name NOT IN "
+        "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
+        databases,
+    )
+    rows = []
+    for database, schema, name in tables:
+        if not show.in_scope(database, schema) or not show.matches_name(name):
+            continue
+        record = table_record(ctx, (database, schema, name))
+        # Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes).
+        count = ctx.duck(f"SELECT COUNT(*) FROM {duck_ident(database)}.{duck_ident(schema)}.{duck_ident(name)}")[0][0]
+        cluster = record.get("cluster_by") or []
+        rows.append({
+            "created_on": datetime.datetime.fromisoformat(record["created_on"]) if record.get("created_on")
+            else datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
+            "name": name, "database_name": database, "schema_name": schema,
+            "kind": "TRANSIENT" if record.get("transient") else "TABLE",
+            "comment": record.get("comment", ""),
+            "cluster_by": f"LINEAR({', '.join(cluster)})" if cluster else "",
+            "rows": count, "bytes": count * 64 if count else 0, "owner": "ACCOUNTADMIN",
+            "retention_time": str(record.get("retention_time", DEFAULT_RETENTION_DAYS)),
+            "automatic_clustering": "ON" if cluster else "OFF", "change_tracking": "OFF",
+            "search_optimization": "OFF", "search_optimization_progress": None, "search_optimization_bytes": None,
+            "is_external": "N", "enable_schema_evolution": "N", "owner_role_type": "ROLE", "is_event": "N",
+            "budget": None, "is_hybrid": "N", "is_iceberg": "N", "is_dynamic": "N", "is_immutable": "N",
+        })
+    return show.limit(Result.of(SHOW_TABLES_COLUMNS, rows))
+
+
+DESC_TABLE_COLUMNS = [
+    Column.text("name"), Column.text("type"), Column.text("kind"), Column.text("null?"), Column.text("default"),
+    Column.text("primary key"), Column.text("unique key"), Column.text("check"), Column.text("expression"),
+    Column.text("comment"), Column.text("policy name"), Column.text("privacy domain"),
+]
+
+# fakesnow's record of each column's Snowflake type (with VARCHAR lengths), spelled as DESC TABLE spells it.
+_COLUMN_TYPES_SQL = """
+SELECT column_name,
+    CASE WHEN data_type = 'NUMBER' THEN 'NUMBER(' || numeric_precision || ',' || numeric_scale || ')'
+         WHEN data_type = 'TEXT' THEN 'VARCHAR(' || coalesce(character_maximum_length, 16777216) || ')'
+         WHEN data_type = 'TIMESTAMP_NTZ' THEN 'TIMESTAMP_NTZ(9)'
+         WHEN data_type = 'TIMESTAMP_TZ' THEN 'TIMESTAMP_TZ(9)'
+         WHEN data_type = 'TIME' THEN 'TIME(9)'
+         WHEN data_type = 'BINARY' THEN 'BINARY(8388608)'
+         ELSE data_type END,
+    is_nullable, column_default
+FROM _fs_global._fs_information_schema._fs_columns
+WHERE table_catalog = ? AND table_schema = ? AND table_name = ?
+ORDER BY ordinal_position
+"""
+
+
+def describe_table(ctx: Context) -> Result:
+    s = ctx.stream()
+    s.next()
+    s.expect("TABLE")
+    parts = ctx.object_name(s.qualified_name(), "DESCRIBE TABLE")
+    require_table(ctx, parts)
+    record = table_record(ctx, parts)
+    rows = []
+    for name, type_text, nullable, default in ctx.duck(_COLUMN_TYPES_SQL, list(parts)):
+        rows.append({
+            "name": name, "type": _snowflake_type(type_text), "kind": "COLUMN",
+            "null?": "Y" if nullable == "YES" else "N", "default": _default_text(default),
+            "primary key": "Y" if name in record.get("primary_key", []) else "N", "unique key": "N",
+            "check": None, "expression": None, "comment": record.get("column_comments", {}).get(name),
+            "policy name": None, "privacy domain": None,
+        })
+    return Result.of(DESC_TABLE_COLUMNS, rows)
+
+
+def _snowflake_type(text: str) -> str:
+    upper = text.upper()
+    return {"JSON": "VARIANT", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "FLOAT": "FLOAT", "DOUBLE": "FLOAT",
+            "INTEGER[]": "ARRAY", "VARCHAR[]": "ARRAY"}.get(upper, upper)
+
+
+def _default_text(default: str | None) -> str | None:
+    """DuckDB keeps defaults as SQL text: CAST('x' AS VARCHAR) reads back as Snowflake's 'x'."""
+    if default is None:
+        return None
+    text = str(default)
+    if text.upper().startswith("CAST(") and " AS " in text.upper():
+        inner = text[5:text.upper().rfind(" AS ")]
+        return inner
+    return text
+
+
+def register(engine: Engine) -> None:
+    engine.route("CREATE", "TABLE", create_table)
+    engine.route("ALTER", "TABLE", alter_table)
+    engine.route("DROP", "TABLE", drop_table)
+    engine.route("SHOW", "TABLES", show_tables)
+    engine.route("DESC", "TABLE", describe_table)
