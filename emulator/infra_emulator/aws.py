@@ -10,11 +10,11 @@ SIGTERM or SIGINT stops it.
 import argparse
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
 import threading
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import ACCOUNT_ID
 from .aws_bootstrap import BOOTSTRAP_ACTION_COUNT, describe, run_bootstrap
@@ -28,7 +28,8 @@ os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(BOOTSTRAP_ACTION_COUNT)
 log = logging.getLogger("infra_emulator.aws")
 
 # Query parameters whose values must never reach a log (presigned URLs carry them).
-SECRET_QUERY_PARAMETERS = {"x-amz-signature", "x-amz-security-token", "signature", "x-amz-credential"}
+_SECRET_QUERY_VALUE = re.compile(r"([?&](?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential|Signature)=)[^&]*",
+                                 re.IGNORECASE)
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -84,11 +85,12 @@ def main(argv: list[str] | None = None) -> int:
 def build_server(host: str, port: int, faults: FaultInjector):
     """The werkzeug server (threaded, bound, not yet serving) and its readiness, or (None, None) with the
     reason logged."""
-    from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    from .aws_moto import moto_wsgi_app
+
     readiness = Readiness(bootstrap_token=secrets.token_hex(16))
-    app = InfraMiddleware(DomainDispatcherApplication(create_backend_app), faults, RequestCounter(), readiness)
+    app = InfraMiddleware(moto_wsgi_app(), faults, RequestCounter(), readiness)
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MaskingRequestHandler)
     except OSError as problem:
@@ -125,12 +127,8 @@ def _client_host(host: str) -> str:
 
 
 def mask_secrets_in_path(path: str) -> str:
-    parts = urlsplit(path)
-    if not parts.query:
-        return path
-    query = [(name, "***" if name.lower() in SECRET_QUERY_PARAMETERS else value)
-             for name, value in parse_qsl(parts.query, keep_blank_values=True)]
-    return parts._replace(query=urlencode(query, safe="*/")).geturl()
+    """The request target as sent, with signature, credential and token values replaced by ***."""
+    return _SECRET_QUERY_VALUE.sub(r"\1***", path)
 
 
 def _masking_handler_class():
