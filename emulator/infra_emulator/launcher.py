@@ -127,7 +127,7 @@ def _start_aws(arguments: argparse.Namespace) -> dict:
 def _start_snowflake(arguments: argparse.Namespace) -> dict:
     command = ["infra_emulator.snowflake", "--host", arguments.host, "--port", str(arguments.snowflake_port),
                "--connector-port", str(arguments.connector_port), "--dir", arguments.dir,
-               "--aws-endpoint", f"http://{arguments.host}:{arguments.aws_port}"]
+               "--aws-endpoint", f"http://{reachable_host(arguments.host)}:{arguments.aws_port}"]
     entry = _start("snowflake", command, arguments, arguments.snowflake_port)
     entry["connector_port"] = arguments.connector_port
     return entry
@@ -136,8 +136,14 @@ def _start_snowflake(arguments: argparse.Namespace) -> dict:
 def _start(name: str, command: list[str], arguments: argparse.Namespace, port: int) -> dict:
     log_path = os.path.join(arguments.dir, f"{name}.log")
     process = start_detached(command, log_path, _child_environment())
-    return {"pid": process.pid, "host": arguments.host, "port": port, "log": log_path,
-            "endpoint": f"http://{arguments.host}:{port}", "command": command}
+    host = reachable_host(arguments.host)
+    return {"pid": process.pid, "host": host, "port": port, "log": log_path,
+            "endpoint": f"http://{host}:{port}", "command": command}
+
+
+def reachable_host(bind_host: str) -> str:
+    """Where a local client reaches a server bound to `bind_host` (0.0.0.0 is no address to connect to)."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1"}.get(bind_host, bind_host)
 
 
 def _child_environment() -> dict[str, str]:
