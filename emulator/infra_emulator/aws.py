@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 
-from . import ACCOUNT_ID
+from . import ACCOUNT_ID, reachable_host
 from .aws_bootstrap import BOOTSTRAP_ACTION_COUNT, describe, run_bootstrap
 from .aws_faults import DEFAULT_ERRORS, FaultInjector, FaultSettings, FaultSettingsError
 from .aws_middleware import InfraMiddleware, Readiness, RequestCounter
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     server, readiness = build_server(arguments.host, arguments.port, faults)
     if server is None:
         return 1
-    endpoint = f"http://{_client_host(arguments.host)}:{server.server_port}"
+    endpoint = f"http://{reachable_host(arguments.host)}:{server.server_port}"
     serving = threading.Thread(target=server.serve_forever, name="aws-server", daemon=True)
     serving.start()
     log.info("moto listening on %s (account %s); bootstrapping %d IAM actions",
@@ -119,11 +119,6 @@ def bootstrap(endpoint: str, readiness: Readiness, directory: str) -> bool:
     log.info("bootstrapped: %s", describe(created))
     readiness.mark_ready()
     return True
-
-
-def _client_host(host: str) -> str:
-    """Where a local client reaches a server bound to `host`."""
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
 def mask_secrets_in_path(path: str) -> str:

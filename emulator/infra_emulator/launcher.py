@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 
-from . import ACCOUNT_ID, REGION
+from . import ACCOUNT_ID, REGION, reachable_host
 from .files import read_json, write_json_atomically
 from .processes import is_running, port_is_free, start_detached, stop_group
 
@@ -140,10 +140,6 @@ def _start(name: str, command: list[str], arguments: argparse.Namespace, port: i
     return {"pid": process.pid, "host": host, "port": port, "log": log_path,
             "endpoint": f"http://{host}:{port}", "command": command}
 
-
-def reachable_host(bind_host: str) -> str:
-    """Where a local client reaches a server bound to `bind_host` (0.0.0.0 is no address to connect to)."""
-    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1"}.get(bind_host, bind_host)
 
 
 def _child_environment() -> dict[str, str]:

@@ -9,17 +9,9 @@ import requests
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
-from conftest_aws import ACCOUNT_ID, ServerProcess, aws_client, aws_emulator  # noqa: F401  (a fixture)
+from conftest_aws import error_of, ACCOUNT_ID, ServerProcess, aws_client, aws_emulator  # noqa: F401  (a fixture)
 
 TRUST_EXTERNAL_ID = "LOCAL_SFCRole=2_abc123"
-
-
-def error_of(call) -> tuple[int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
 
 
 def test_bootstrap_file_names_three_users_with_keys(aws_emulator):
