@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from conftest_aws import EMULATOR_ROOT, free_port, pid_is_live, run_launcher
+from conftest_aws import EMULATOR_ROOT, child_environment, free_port, pid_is_live, run_launcher
 
 STATUS_KEYS_AWS = ["endpoint", "region", "account_id", "access_key_id", "secret_access_key"]
 
@@ -235,3 +235,13 @@ def test_a_snowflake_server_that_fails_stops_everything(state_dir, package_with_
     assert not (state_dir / "pids.json").exists() and not (state_dir / "status.json").exists()
     aws_log = (state_dir / "aws.log").read_text()
     assert "stopping" in aws_log  # the AWS server it had started was stopped again
+
+
+def test_two_ups_at_once_start_one_server(state_dir):
+    port = str(free_port())
+    command = [sys.executable, "-m", "infra_emulator", "up", "--aws-only", "--dir", str(state_dir), "--aws-port", port]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=child_environment()) for _ in range(2)]
+    outputs = [process.communicate(timeout=90) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    assert sum("already running" in out for out, _ in outputs) == 1
