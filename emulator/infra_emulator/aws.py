@@ -16,6 +16,8 @@ import signal
 import sys
 import threading
 
+from werkzeug.serving import WSGIRequestHandler, make_server
+
 from . import ACCOUNT_ID, reachable_host
 from .aws_bootstrap import BOOTSTRAP_ACTION_COUNT, describe, run_bootstrap
 from .aws_faults import DEFAULT_ERRORS, FaultInjector, FaultSettings, FaultSettingsError
@@ -85,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 def build_server(host: str, port: int, faults: FaultInjector):
     """The werkzeug server (threaded, bound, not yet serving) and its readiness, or (None, None) with the
     reason logged."""
-    from werkzeug.serving import make_server
+    from moto import settings
 
     from .aws_moto import moto_wsgi_app
 
+    # The environment variable only counts if moto was not imported before; say it again, directly.
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = BOOTSTRAP_ACTION_COUNT
     readiness = Readiness(bootstrap_token=secrets.token_hex(16))
     app = InfraMiddleware(moto_wsgi_app(), faults, RequestCounter(), readiness)
     try:
@@ -126,20 +130,12 @@ def mask_secrets_in_path(path: str) -> str:
     return _SECRET_QUERY_VALUE.sub(r"\1***", path)
 
 
-def _masking_handler_class():
-    from werkzeug.serving import WSGIRequestHandler
+class MaskingRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging one line per request with secrets in the query masked."""
 
-    class Handler(WSGIRequestHandler):
-        """werkzeug's handler, logging one line per request with secrets in the query masked."""
-
-        def log_request(self, code="-", size="-"):
-            path = mask_secrets_in_path(getattr(self, "path", ""))
-            log.info("%s %s %s", getattr(self, "command", "-"), path, code)
-
-    return Handler
-
-
-MaskingRequestHandler = _masking_handler_class()
+    def log_request(self, code="-", size="-"):
+        path = mask_secrets_in_path(getattr(self, "path", ""))
+        log.info("%s %s %s", getattr(self, "command", "-"), path, code)
 
 if __name__ == "__main__":
     sys.exit(main())
