@@ -10,13 +10,15 @@ SIGTERM or SIGINT stops it.
 import argparse
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
 import threading
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from . import ACCOUNT_ID
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import ACCOUNT_ID, reachable_host
 from .aws_bootstrap import BOOTSTRAP_ACTION_COUNT, describe, run_bootstrap
 from .aws_faults import DEFAULT_ERRORS, FaultInjector, FaultSettings, FaultSettingsError
 from .aws_middleware import InfraMiddleware, Readiness, RequestCounter
@@ -28,7 +30,8 @@ os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(BOOTSTRAP_ACTION_COUNT)
 log = logging.getLogger("infra_emulator.aws")
 
 # Query parameters whose values must never reach a log (presigned URLs carry them).
-SECRET_QUERY_PARAMETERS = {"x-amz-signature", "x-amz-security-token", "signature", "x-amz-credential"}
+_SECRET_QUERY_VALUE = re.compile(r"([?&](?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential|Signature)=)[^&]*",
+                                 re.IGNORECASE)
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     server, readiness = build_server(arguments.host, arguments.port, faults)
     if server is None:
         return 1
-    endpoint = f"http://{_client_host(arguments.host)}:{server.server_port}"
+    endpoint = f"http://{reachable_host(arguments.host)}:{server.server_port}"
     serving = threading.Thread(target=server.serve_forever, name="aws-server", daemon=True)
     serving.start()
     log.info("moto listening on %s (account %s); bootstrapping %d IAM actions",
@@ -84,11 +87,14 @@ def main(argv: list[str] | None = None) -> int:
 def build_server(host: str, port: int, faults: FaultInjector):
     """The werkzeug server (threaded, bound, not yet serving) and its readiness, or (None, None) with the
     reason logged."""
-    from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+    from moto import settings
 
+    from .aws_moto import moto_wsgi_app
+
+    # The environment variable only counts if moto was not imported before; say it again, directly.
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = BOOTSTRAP_ACTION_COUNT
     readiness = Readiness(bootstrap_token=secrets.token_hex(16))
-    app = InfraMiddleware(DomainDispatcherApplication(create_backend_app), faults, RequestCounter(), readiness)
+    app = InfraMiddleware(moto_wsgi_app(), faults, RequestCounter(), readiness)
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MaskingRequestHandler)
     except OSError as problem:
@@ -119,34 +125,17 @@ def bootstrap(endpoint: str, readiness: Readiness, directory: str) -> bool:
     return True
 
 
-def _client_host(host: str) -> str:
-    """Where a local client reaches a server bound to `host`."""
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host
-
-
 def mask_secrets_in_path(path: str) -> str:
-    parts = urlsplit(path)
-    if not parts.query:
-        return path
-    query = [(name, "***" if name.lower() in SECRET_QUERY_PARAMETERS else value)
-             for name, value in parse_qsl(parts.query, keep_blank_values=True)]
-    return parts._replace(query=urlencode(query, safe="*/")).geturl()
+    """The request target as sent, with signature, credential and token values replaced by ***."""
+    return _SECRET_QUERY_VALUE.sub(r"\1***", path)
 
 
-def _masking_handler_class():
-    from werkzeug.serving import WSGIRequestHandler
+class MaskingRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging one line per request with secrets in the query masked."""
 
-    class Handler(WSGIRequestHandler):
-        """werkzeug's handler, logging one line per request with secrets in the query masked."""
-
-        def log_request(self, code="-", size="-"):
-            path = mask_secrets_in_path(getattr(self, "path", ""))
-            log.info("%s %s %s", getattr(self, "command", "-"), path, code)
-
-    return Handler
-
-
-MaskingRequestHandler = _masking_handler_class()
+    def log_request(self, code="-", size="-"):
+        path = mask_secrets_in_path(getattr(self, "path", ""))
+        log.info("%s %s %s", getattr(self, "command", "-"), path, code)
 
 if __name__ == "__main__":
     sys.exit(main())

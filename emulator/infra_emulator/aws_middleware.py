@@ -11,6 +11,7 @@ Order for every request:
 
 import json
 import re
+import secrets
 import socket
 import threading
 import time
@@ -44,7 +45,8 @@ class Readiness:
         self.failure = reason
 
     def is_bootstrap_request(self, environ: dict) -> bool:
-        return not self.ready and environ.get(_BOOTSTRAP_ENVIRON_KEY) == self.bootstrap_token
+        sent = environ.get(_BOOTSTRAP_ENVIRON_KEY)
+        return not self.ready and sent is not None and secrets.compare_digest(sent, self.bootstrap_token)
 
 
 class RequestCounter:

@@ -6,9 +6,12 @@
   aws-bootstrap.json  written by the AWS server: the bootstrapped IAM users' keys (mode 0600);
                       removed by `down`, since a restarted moto has new keys
   aws.log, snowflake.log  each server's stdout and stderr
+  launcher.lock       held while up or down runs, so that two of them never race
 """
 
 import argparse
+import contextlib
+import fcntl
 import importlib.util
 import json
 import os
@@ -17,11 +20,12 @@ import time
 import urllib.error
 import urllib.request
 
-from . import ACCOUNT_ID, REGION
+from . import ACCOUNT_ID, REGION, reachable_host
 from .files import read_json, write_json_atomically
 from .processes import is_running, port_is_free, start_detached, stop_group
 
 PIDS_FILE = "pids.json"
+LOCK_FILE = "launcher.lock"
 STATUS_FILE = "status.json"
 BOOTSTRAP_FILE = "aws-bootstrap.json"
 HEALTH_PATH = "/_infra/health"
@@ -65,11 +69,28 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     arguments.dir = os.path.abspath(arguments.dir)
+    command = {"up": up, "down": down, "status": status}[arguments.command]
     try:
-        return {"up": up, "down": down, "status": status}[arguments.command](arguments)
+        if arguments.command == "status":
+            return command(arguments)
+        with _exclusive(arguments.dir):
+            return command(arguments)
     except LauncherError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _exclusive(directory: str):
+    """Holds DIR/launcher.lock: two `up`s (or an `up` and a `down`) at once would race on the ports and
+    on pids.json; the second waits for the first."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, LOCK_FILE), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # --- up -------------------------------------------------------------------------------------------
@@ -127,7 +148,7 @@ def _start_aws(arguments: argparse.Namespace) -> dict:
 def _start_snowflake(arguments: argparse.Namespace) -> dict:
     command = ["infra_emulator.snowflake", "--host", arguments.host, "--port", str(arguments.snowflake_port),
                "--connector-port", str(arguments.connector_port), "--dir", arguments.dir,
-               "--aws-endpoint", f"http://{arguments.host}:{arguments.aws_port}"]
+               "--aws-endpoint", f"http://{reachable_host(arguments.host)}:{arguments.aws_port}"]
     entry = _start("snowflake", command, arguments, arguments.snowflake_port)
     entry["connector_port"] = arguments.connector_port
     return entry
@@ -136,8 +157,10 @@ def _start_snowflake(arguments: argparse.Namespace) -> dict:
 def _start(name: str, command: list[str], arguments: argparse.Namespace, port: int) -> dict:
     log_path = os.path.join(arguments.dir, f"{name}.log")
     process = start_detached(command, log_path, _child_environment())
-    return {"pid": process.pid, "host": arguments.host, "port": port, "log": log_path,
-            "endpoint": f"http://{arguments.host}:{port}", "command": command}
+    host = reachable_host(arguments.host)
+    return {"pid": process.pid, "host": host, "port": port, "log": log_path,
+            "endpoint": f"http://{host}:{port}", "command": command}
+
 
 
 def _child_environment() -> dict[str, str]:

@@ -18,6 +18,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 EMULATOR_ROOT = Path(__file__).resolve().parent.parent
 if str(EMULATOR_ROOT) not in sys.path:
@@ -34,6 +35,14 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def error_of(call) -> tuple[int, str]:
+    """(HTTP status, AWS error code) of the ClientError that `call()` must raise."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
 
 
 def child_environment() -> dict[str, str]:

@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
-from conftest_aws import aws_emulator  # noqa: F401  (a fixture)
+from conftest_aws import error_of, aws_emulator  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -13,13 +13,6 @@ def no_faults_left(aws_emulator):
     aws_emulator.clear_faults()
     yield
     aws_emulator.clear_faults()
-
-
-def error_of(call) -> tuple[int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
 
 
 def test_settings_round_trip(aws_emulator):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from conftest_aws import EMULATOR_ROOT, free_port, pid_is_live, run_launcher
+from conftest_aws import EMULATOR_ROOT, child_environment, free_port, pid_is_live, run_launcher
 
 STATUS_KEYS_AWS = ["endpoint", "region", "account_id", "access_key_id", "secret_access_key"]
 
@@ -161,3 +161,87 @@ def test_stop_group_kills_what_ignores_sigterm_and_its_children(tmp_path):
     assert time.monotonic() - started >= STOP_GRACE_SECONDS - 0.5  # SIGTERM was tried first
     process.wait(timeout=5)
     assert not pid_is_live(child)
+
+
+# A stand-in for the Snowflake server, to test the launcher's full path whatever state the real one is
+# in: it takes the launcher's arguments, serves /_infra/health, and records what it was given.
+FAKE_SNOWFLAKE = '''
+import argparse, json, os, sys, http.server  # infra_emulator fake snowflake
+parser = argparse.ArgumentParser()
+for name in ("--host", "--port", "--connector-port", "--dir", "--aws-endpoint"):
+    parser.add_argument(name, required=True)
+arguments = parser.parse_args()
+if os.environ.get("FAKE_SNOWFLAKE_FAILS"):
+    sys.exit("fake snowflake: failing on purpose")
+with open(os.path.join(arguments.dir, "fake-snowflake-arguments.json"), "w") as out:
+    json.dump(vars(arguments), out)
+
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/_infra/health" else 404)
+        self.end_headers()
+        self.wfile.write(b'{"ok": true}')
+
+http.server.HTTPServer((arguments.host, int(arguments.port)), Health).serve_forever()
+'''
+
+
+@pytest.fixture
+def package_with_fake_snowflake(tmp_path):
+    package_copy = tmp_path / "with-fake-snowflake"
+    shutil.copytree(EMULATOR_ROOT / "infra_emulator", package_copy / "infra_emulator",
+                    ignore=shutil.ignore_patterns("snowflake", "snowflake.py", "__pycache__"))
+    fake = package_copy / "infra_emulator" / "snowflake"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(FAKE_SNOWFLAKE)
+    return str(package_copy)
+
+
+def test_up_starts_both_servers_and_down_stops_both(state_dir, package_with_fake_snowflake):
+    aws_port, snowflake_port, connector_port = free_port(), free_port(), free_port()
+    run_launcher("up", "--dir", str(state_dir), "--aws-port", str(aws_port), "--snowflake-port", str(snowflake_port),
+                 "--connector-port", str(connector_port), python_path=package_with_fake_snowflake)
+
+    status = json.loads((state_dir / "status.json").read_text())
+    assert status["snowflake"] == {
+        "endpoint": f"http://127.0.0.1:{snowflake_port}", "account": "LOCAL", "user": "DEPLOYER",
+        "private_key_file": str(state_dir / "deployer.p8"), "connector_host": "127.0.0.1",
+        "connector_port": connector_port}
+    given = json.loads((state_dir / "fake-snowflake-arguments.json").read_text())
+    assert given == {"host": "127.0.0.1", "port": str(snowflake_port), "connector_port": str(connector_port),
+                     "dir": str(state_dir), "aws_endpoint": f"http://127.0.0.1:{aws_port}"}
+    pids = json.loads((state_dir / "pids.json").read_text())
+    human = run_launcher("status", "--dir", str(state_dir), python_path=package_with_fake_snowflake).stdout
+    assert human.count("running, healthy") == 2 and f"connector 127.0.0.1:{connector_port}" in human
+
+    again = run_launcher("up", "--dir", str(state_dir), "--aws-port", str(aws_port), "--snowflake-port",
+                         str(snowflake_port), "--connector-port", str(connector_port),
+                         python_path=package_with_fake_snowflake)
+    assert "already running" in again.stdout
+
+    run_launcher("down", "--dir", str(state_dir), python_path=package_with_fake_snowflake)
+    assert not pid_is_live(pids["aws"]["pid"]) and not pid_is_live(pids["snowflake"]["pid"])
+    assert not (state_dir / "pids.json").exists() and not (state_dir / "status.json").exists()
+
+
+def test_a_snowflake_server_that_fails_stops_everything(state_dir, package_with_fake_snowflake, monkeypatch):
+    monkeypatch.setenv("FAKE_SNOWFLAKE_FAILS", "1")
+    result = run_launcher("up", "--dir", str(state_dir), "--aws-port", str(free_port()), "--snowflake-port",
+                          str(free_port()), "--connector-port", str(free_port()),
+                          python_path=package_with_fake_snowflake, check=False)
+    assert result.returncode == 1
+    assert "Snowflake emulator exited while starting" in result.stderr and "failing on purpose" in result.stderr
+    assert not (state_dir / "pids.json").exists() and not (state_dir / "status.json").exists()
+    aws_log = (state_dir / "aws.log").read_text()
+    assert "stopping" in aws_log  # the AWS server it had started was stopped again
+
+
+def test_two_ups_at_once_start_one_server(state_dir):
+    port = str(free_port())
+    command = [sys.executable, "-m", "infra_emulator", "up", "--aws-only", "--dir", str(state_dir), "--aws-port", port]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=child_environment()) for _ in range(2)]
+    outputs = [process.communicate(timeout=90) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    assert sum("already running" in out for out, _ in outputs) == 1
