@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
         .target(name: "SnowflakeProvider", dependencies: ["InfraEngine", "SnowflakeSQLAPI"], path: "Sources/Providers/Snowflake"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "AWSProvider", dependencies: ["InfraEngine", "CZlib"], path: "Sources/Providers/AWS"),
+        .target(name: "AWSProvider", dependencies: ["InfraEngine", "CZlib", "AWSClients"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
             dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
