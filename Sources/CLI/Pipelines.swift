@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import AWSProvider
 import InfraEngine
 import SnowflakeProvider
 
@@ -10,9 +11,13 @@ struct PipelineSession {
     /// The executors this build offers, by task kind.
     func executors() -> [TaskKind: any TaskExecutor] {
         let sql = session.providers.snowflake
+        let aws = session.providers.aws
         return [
             .command: CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root),
             .sql: SQLTaskExecutor(sql: sql), .copy: CopyTaskExecutor(sql: sql), .assert: AssertTaskExecutor(sql: sql),
+            .s3_put: S3PutTaskExecutor(projectRoot: session.layout.root) { try await aws.s3() },
+            .s3_wait: S3WaitTaskExecutor { try await aws.s3() },
+            .s3_delete: S3DeleteTaskExecutor { try await aws.s3() },
         ]
     }
 

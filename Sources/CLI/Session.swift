@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
+import AWSProvider
 import PoolProvider
 import SnowflakeProvider
 
@@ -67,6 +68,7 @@ struct Session {
 struct ProviderSet {
     let kinds: KindRegistry
     let snowflake: LazySQLRunner
+    let aws: AWSConnection
 
     init(layout: ProjectLayout, stack: String, environment: EnvironmentConfig?) {
         let pools = PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment?.name ?? ""))
@@ -77,7 +79,13 @@ struct ProviderSet {
                 home: FileManager.default.homeDirectoryForCurrentUser.path, projectRoot: layout.root, environmentFile: environment.file)
             return SQLAPIRunner(client: try settings.client())
         }
-        kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake))
+        let aws = AWSConnection(settings: .init(block: environment?.aws ?? [:], projectRoot: layout.root,
+                                                origin: environment?.file ?? "the environment"))
+        self.aws = aws
+        kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake) + [
+            BucketKind(defaultRegion: environment?.aws?["region"]?.stringValue ?? "us-east-1") { try await aws.s3() },
+            RoleKind { try await aws.iam() },
+        ])
     }
 
     /// Requests each provider made, for `--trace` (and the request counts in docs/performance.md).
@@ -88,6 +96,7 @@ struct ProviderSet {
         } else {
             lines.append("  snowflake: no connection opened")
         }
+        lines += aws.summary().map { "  " + $0 }
         return lines.joined(separator: "\n")
     }
 
@@ -97,10 +106,12 @@ struct ProviderSet {
             let file = path.map { $0.hasPrefix("/") ? $0 : "\(layout.root)/\($0)" }
                 ?? "\(layout.workDirectory)/state/\(stack.name)/\(stack.environment.name).json"
             return LocalStateStore(path: file)
-        case .s3:
-            throw Diagnostic("the s3 state backend is not available in this build: it arrives with the AWS provider",
-                             at: stack.environment.file.map { SourceLocation(file: $0, line: 1, column: 1) },
-                             hint: "use the local backend (leave out `backend:`) for now")
+        case .s3(let bucket, let key, let region):
+            var block = stack.environment.aws ?? [:]
+            if let region { block["region"] = .string(region) }
+            let connection = AWSConnection(settings: .init(block: block, projectRoot: layout.root,
+                                                           origin: stack.environment.file ?? "the environment"))
+            return S3StateStore(bucket: bucket, key: key) { try await connection.s3() }
         }
     }
 }

@@ -53,6 +53,7 @@ public enum CLI {
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try content.write(toFile: full, atomically: true, encoding: .utf8)
         }
+        try FileManager.default.createDirectory(atPath: "\(dir)/stacks", withIntermediateDirectories: true)
         if files.keys.first(where: { $0.hasPrefix("environments/") }) == nil {
             try FileManager.default.createDirectory(atPath: "\(dir)/environments", withIntermediateDirectories: true)
             try "name: dev\n".write(toFile: "\(dir)/environments/dev.yaml", atomically: true, encoding: .utf8)

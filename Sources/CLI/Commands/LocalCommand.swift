@@ -22,7 +22,7 @@ struct LocalCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let emulator = try LocalEmulator(root: options.root)
-                try emulator.launcher(["up"], quiet: json)
+                try emulator.launcher(["up"], quiet: true)
                 let status = try emulator.writeCredentialsFile()
                 if json { Terminal.out(status.canonicalJSON) } else { Terminal.out(emulator.summary(status)) }
             }
@@ -41,7 +41,7 @@ struct LocalCommand: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show whether the endpoints run, and where.")
         @OptionGroup var options: Options
-        @Flag(name: .long, help: "Print endpoints and the deployer's keys as JSON.") var json = false
+        @Flag(name: .long, help: "Print the endpoints as JSON (secrets masked).") var json = false
 
         func run() async throws {
             try await reportingErrors {

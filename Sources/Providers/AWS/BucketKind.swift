@@ -261,7 +261,7 @@ public struct BucketKind: ResourceKind {
         } else {
             let count = try await s3.countObjects(bucket, limit: 1000)
             if count > 0 {
-                throw AWSProviderError("bucket \(bucket) is not empty: \(count >= 1000 ? "at least 1000" : String(count)) object\(count == 1 ? "" : "s") block its deletion. Empty it, or set `force_destroy: true` on the bucket and apply before destroying")
+                throw AWSProviderError("bucket \(bucket) is not empty: \(count >= 1000 ? "at least 1000 objects block" : count == 1 ? "1 object (or version) blocks" : "\(count) objects (or versions) block") its deletion. Empty it, or set `force_destroy: true` on the bucket and apply before destroying")
             }
         }
         try await s3.deleteBucket(bucket)
