@@ -20,7 +20,7 @@ public struct SQLTaskExecutor: TaskExecutor {
                 if message.localizedCaseInsensitiveContains(expectedError) { return TaskOutput(summary: "failed as expected: \(firstLine(message))") }
                 throw TaskFailure("expected an error containing '\(expectedError)', got: \(message)")
             }
-            throw error
+            throw TrustHint.explain(error)
         }
         if let expectedError { throw TaskFailure("expected an error containing '\(expectedError)', but the statement succeeded") }
         return Self.output(rows: rows, statement: statement)
@@ -35,4 +35,16 @@ public struct SQLTaskExecutor: TaskExecutor {
     }
 
     private func firstLine(_ s: String) -> String { String(s.split(separator: "\n").first ?? "") }
+}
+
+/// Snowflake's "Error assuming AWS_ROLE" says what failed, not why. The why is nearly always the trust
+/// between the role and the storage integration, so the task's error says where to look.
+enum TrustHint {
+    static func explain(_ error: Error) -> Error {
+        let message = "\(error)"
+        guard message.contains("Error assuming AWS_ROLE") || message.contains("not authorized to perform: sts:AssumeRole") else { return error }
+        return TaskFailure(message + "\n  hint: the IAM role's trust policy must allow the integration's STORAGE_AWS_IAM_USER_ARN with "
+            + "sts:ExternalId equal to its STORAGE_AWS_EXTERNAL_ID (see DESC INTEGRATION). Let infra write it: "
+            + "`trust: {snowflake_integration: ${your_integration}}` on the role, then `infra apply`.")
+    }
 }
