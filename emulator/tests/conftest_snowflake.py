@@ -26,6 +26,9 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+# The launcher's local AWS runs moto as account 000000000000; so does the one the tests start.
+os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
+
 EMULATOR_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCOUNT = "LOCAL"
 

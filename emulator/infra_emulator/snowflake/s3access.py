@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from typing import Any
 
@@ -72,7 +73,7 @@ class AwsAccess:
         if credentials is None:
             user = self.require_bootstrap()[who]
             credentials = {"aws_access_key_id": user["access_key_id"], "aws_secret_access_key": user["secret_access_key"]}
-        return boto3.client(
+        client = boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name=self.region,
@@ -80,3 +81,18 @@ class AwsAccess:
                           s3={"addressing_style": "path"}),
             **credentials,
         )
+        if service == "s3":
+            client.meta.events.register("before-sign.s3", _slashes_unescaped_in_query)
+        return client
+
+
+def _slashes_unescaped_in_query(request: Any, **_: Any) -> None:
+    """Sends and signs `/` in the query string as is (`prefix=data/`, not `prefix=data%2F`).
+
+    moto's server checks a signature against the URL as Werkzeug rebuilds it, with `%2F` decoded to `/`, so
+    a request signed over `%2F` (as botocore signs a Prefix or ContinuationToken) fails with
+    SignatureDoesNotMatch once moto enforces signatures. Both forms mean the same to S3.
+    """
+    base, separator, query = request.url.partition("?")
+    if separator:
+        request.url = base + "?" + re.sub("%2[Ff]", "/", query)

@@ -236,6 +236,16 @@ class TokenStream:
             raise SqlError.syntax("unexpected end of statement", position=len(self.text))
         raise SqlError.syntax(f"unexpected '{self.text[token.start:token.end]}'", position=token.start)
 
+    def skip_to(self, offset: int) -> None:
+        """Moves past every token that starts before `offset` (after text read by other means)."""
+        while self.pos < len(self.tokens) and self.tokens[self.pos].start < offset:
+            self.pos += 1
+
+    def offset(self) -> int:
+        """Where the next token starts in the text (the text's end when none is left)."""
+        token = self.peek()
+        return len(self.text) if token is None else token.start
+
     def rest(self) -> str:
         """The statement text from the next token on."""
         token = self.peek()

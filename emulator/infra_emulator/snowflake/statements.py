@@ -9,7 +9,17 @@ if TYPE_CHECKING:
 
 
 def register(engine: Engine) -> None:
-    from . import database_statements, session_statements, table_statements, users_statements
+    from . import (
+        copy_statements,
+        database_statements,
+        integration_statements,
+        session_statements,
+        stage_statements,
+        table_statements,
+        users_statements,
+        warehouse_statements,
+    )
 
-    for module in (session_statements, users_statements, database_statements, table_statements):
+    for module in (session_statements, users_statements, database_statements, table_statements, integration_statements,
+                   warehouse_statements, stage_statements, copy_statements):
         module.register(engine)
