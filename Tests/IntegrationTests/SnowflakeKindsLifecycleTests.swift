@@ -32,9 +32,10 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
 
     func writeStack(comment: String, extraColumn: Bool, idType: String) throws {
         let stack = """
-            name: sf
+            stack: sf
             vars:
-              db: LZ_${env.vars.suffix}
+              suffix: X
+              db: LZ_${var.suffix}
             resources:
               db:
                 type: snowflake.database
@@ -46,31 +47,31 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
                 name: RAW
               wh:
                 type: snowflake.warehouse
-                name: LOAD_WH_${env.vars.suffix}
+                name: LOAD_WH_${var.suffix}
                 size: xsmall
                 auto_suspend: 60
               json_gz:
                 type: snowflake.file_format
-                schema: ${raw.qualified_name}
+                schema: ${raw}
                 name: JSON_GZ
                 format: json
                 compression: gzip
                 strip_outer_array: true
               events:
                 type: snowflake.table
-                schema: ${raw.qualified_name}
+                schema: ${raw}
                 name: RAW_EVENTS
                 comment: events as they land
                 columns:
                   - {name: id, type: \(idType), nullable: false}
                   - {name: payload, type: variant}
                   - {name: loaded_at, type: timestamp_ntz, default: CURRENT_TIMESTAMP()}
-            \(extraColumn ? "          - {name: source_file, type: varchar, comment: lineage}" : "")
+            \(extraColumn ? "      - {name: source_file, type: varchar, comment: lineage}" : "")
               internal:
                 type: snowflake.stage
-                schema: ${raw.qualified_name}
+                schema: ${raw}
                 name: UPLOADS
-                file_format: ${json_gz.qualified_name}
+                file_format: ${json_gz}
             """
         try stack.write(toFile: "\(project!)/stacks/sf.yaml", atomically: true, encoding: .utf8)
     }
@@ -83,9 +84,9 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
             conn = snowflake.connector.connect(account='LOCAL', user='DEPLOYER', password='x', host='127.0.0.1',
                                                port=int(os.environ['INFRA_CONNECTOR_PORT']), protocol='http')
             cur = conn.cursor()
-            cur.execute('''\(sql)''')
+            cur.execute(os.environ['SQL'])
             print(json.dumps([[None if v is None else str(v) for v in row] for row in cur.fetchall()]))
-            """)
+            """, environment: ["SQL": sql])
     }
 
     func testCreateReadBackUpdateReplaceDriftDestroy() throws {

@@ -55,7 +55,8 @@ public struct SnowflakeError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         var text = "Snowflake error \(code)"
         if let sqlState { text += " (\(sqlState))" }
-        return text + ": " + message
+        // Snowflake breaks messages after "SQL compilation error:"; one line reads better in progress output.
+        return text + ": " + message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 }
 

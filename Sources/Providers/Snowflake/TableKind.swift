@@ -53,12 +53,25 @@ public struct TableKind: ResourceKind {
         }
     }
 
+    /// Niladic functions read the same with or without `()` (Snowflake shows `CURRENT_TIMESTAMP()`; other
+    /// tools and older accounts show `CURRENT_TIMESTAMP`); identifiers in a default are case-insensitive.
+    static func canonicalDefault(_ text: String) -> String {
+        let d = text.trimmingCharacters(in: .whitespaces)
+        if d.hasPrefix("'") { return d }
+        let upper = d.uppercased()
+        for niladic in ["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIMESTAMP", "LOCALTIME", "SYSDATE", "SYSTIMESTAMP"]
+        where upper == niladic || upper == niladic + "()" {
+            return niladic + "()"
+        }
+        return upper
+    }
+
     static func normalizeColumn(_ column: Value) -> Value {
         guard case .map(var c) = column else { return column }
         if let name = c["name"] { c["name"] = SnowflakeKindSupport.canonicalName(name) }
         if let type = c["type"]?.stringValue { c["type"] = .string(ColumnType.canonical(type)) }
         if c["nullable"] == nil || c["nullable"] == .null { c["nullable"] = .bool(true) }
-        if let d = c["default"]?.stringValue { c["default"] = .string(d.uppercased() == d || d.hasPrefix("'") ? d : d.uppercased()) } else { c["default"] = .null }
+        if let d = c["default"]?.stringValue { c["default"] = .string(Self.canonicalDefault(d)) } else { c["default"] = .null }
         if c["comment"] == nil || c["comment"] == .null { c["comment"] = .string("") }
         return .map(c)
     }
