@@ -7,11 +7,18 @@ struct QueryProtocolClient: Sendable {
     let executor: RequestExecutor
     let version: String
 
+    /// application/x-www-form-urlencoded as browsers and botocore write it: unreserved characters as they
+    /// are, a space as `+`, everything else percent-encoded. AWS reads `%20` too, but servers that rebuild
+    /// the body from parsed fields to check a signature (moto) only reproduce the `+` form.
+    static func formEncode(_ text: String) -> String {
+        URIEncoding.encode(text).replacingOccurrences(of: "%20", with: "+")
+    }
+
     /// Returns the `<ActionResult>` element (an empty one when the action returns nothing).
     func call(_ action: String, _ parameters: [(String, String?)] = [], idempotent: Bool) async throws -> XMLTree {
         let fields = [("Action", action), ("Version", version)]
             + parameters.compactMap { name, value in value.map { (name, $0) } }
-        let body = Data(fields.map { "\(URIEncoding.encode($0.0))=\(URIEncoding.encode($0.1))" }
+        let body = Data(fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }
             .joined(separator: "&").utf8)
         let endpoint = executor.endpoint
         let response = try await executor.send(OperationRequest(
