@@ -328,6 +328,13 @@ enum TypeCoercion {
             return .map(try entries.mapValues { try coerce($0, to: element, name: name, at: location) })
         case .object(let fields):
             guard case .map(var entries) = value else { throw fail() }
+            // Values that arrive through expressions (a template parameter) get the same key check as literals.
+            let known = Set(fields.map(\.name))
+            if let unknown = entries.keys.sorted().first(where: { !known.contains($0) }) {
+                throw Diagnostic("unknown key '\(unknown)' in '\(name)'", at: location,
+                                 hint: Suggestion.hint(for: unknown, in: known, kind: "key")
+                                    + (unknown.hasSuffix(")") ? " (a type like NUMBER(10,2) in a {…} mapping needs quotes)" : ""))
+            }
             for field in fields {
                 if let v = entries[field.name] {
                     entries[field.name] = try coerce(v, to: field.type, name: field.name, at: location)
