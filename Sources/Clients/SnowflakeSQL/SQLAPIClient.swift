@@ -208,7 +208,7 @@ public final class SQLAPIClient: @unchecked Sendable {
             let failure: RetryPolicy.Failure
             var lastError: Error
             do {
-                let (data, urlResponse) = try await session.data(for: request)
+                let (data, urlResponse) = try await exchange(request)
                 let status = (urlResponse as? HTTPURLResponse)?.statusCode ?? 0
                 if status == 200 || status == 202 {
                     do { return Response(status: status, body: try JSONDecoder().decode(ResponseBody.self, from: data)) } catch {
@@ -232,6 +232,20 @@ public final class SQLAPIClient: @unchecked Sendable {
                 target = components.url!
             }
             try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+        }
+    }
+
+    /// One exchange through a completion handler. Not `URLSession.data(for:)`: on Linux, cancelling that call
+    /// (a task group cancelling its other children after one fails) can deadlock against a finishing transfer.
+    private func exchange(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { data, response, error in
+                if let error { continuation.resume(throwing: error) } else if let response {
+                    continuation.resume(returning: (data ?? Data(), response))
+                } else {
+                    continuation.resume(throwing: URLError(.badServerResponse))
+                }
+            }.resume()
         }
     }
 
