@@ -192,6 +192,10 @@ class Engine:
             handler = self.routes.get((command, kind)) or self.routes.get((command, ""))
             if handler is not None:
                 return handler(context)
+            # A query over an external table sees the stage's files as they are now.
+            from .external_table_statements import refresh_referenced
+
+            refresh_referenced(context)
             return context.fakesnow()
 
     def fake_session(self, session: Session) -> FakeSnowflakeConnection:

@@ -47,7 +47,7 @@ def table_exists(ctx: Context, database: str, schema: str, name: str) -> bool:
 
 def require_table(ctx: Context, parts: tuple[str, str, str]) -> None:
     require_schema(ctx, parts[0], parts[1])
-    if not table_exists(ctx, *parts):
+    if not table_exists(ctx, *parts) or ctx.engine.catalog.get("external_tables", parts) is not None:
         raise SqlError.does_not_exist("Table", qualified_sql(parts))
 
 
@@ -323,7 +323,7 @@ def drop_table(ctx: Context) -> Result:
     s.expect("DROP", "TABLE")
     if_exists = s.if_exists()
     parts = ctx.object_name(s.qualified_name(), "DROP TABLE")
-    if not table_exists(ctx, *parts):
+    if not table_exists(ctx, *parts) or ctx.engine.catalog.get("external_tables", parts) is not None:
         if if_exists:
             return Result.status(f"Drop statement executed successfully ({parts[2]} already dropped).")
         require_table(ctx, parts)
@@ -355,9 +355,10 @@ def show_tables(ctx: Context) -> Result:
         "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
         databases,
     )
+    external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
     rows = []
     for database, schema, name in tables:
-        if not show.in_scope(database, schema) or not show.matches_name(name):
+        if not show.in_scope(database, schema) or not show.matches_name(name) or (database, schema, name) in external:
             continue
         record = table_record(ctx, (database, schema, name))
         # Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes).
