@@ -233,9 +233,12 @@ class MotoAws:
                             aws_access_key_id=user["access_key_id"], aws_secret_access_key=user["secret_access_key"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def moto_aws():
-    """moto with SigV4 and IAM enforced after a bootstrap of three users, like the launcher's AWS side."""
+    """moto with SigV4 and IAM enforced after a bootstrap of three users, like the launcher's AWS side.
+
+    One per test session: moto's backends are process-wide, so a second server would see the same users.
+    """
     from moto import settings
     from moto.server import ThreadedMotoServer
 
