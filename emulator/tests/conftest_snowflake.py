@@ -7,6 +7,7 @@ writes the same aws-bootstrap.json the launcher's AWS side writes.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import gzip
 import hashlib
@@ -233,20 +234,26 @@ class MotoAws:
                             aws_access_key_id=user["access_key_id"], aws_secret_access_key=user["secret_access_key"])
 
 
-@pytest.fixture(scope="session")
-def moto_aws():
+_moto: MotoAws | None = None
+
+
+def start_moto() -> MotoAws:
     """moto with SigV4 and IAM enforced after a bootstrap of three users, like the launcher's AWS side.
 
-    One per test session: moto's backends are process-wide, so a second server would see the same users.
+    One per test process: moto's backends are process-wide, so a second server would see the same users (and
+    test modules importing the fixture each get their own fixture definition, hence this module-level one).
     """
+    global _moto
+    if _moto is not None:
+        return _moto
     from moto import settings
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    atexit.register(server.stop)
     endpoint = f"http://127.0.0.1:{port}"
-    previous = settings.INITIAL_NO_AUTH_ACTION_COUNT
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bootstrap",
                        aws_secret_access_key="bootstrap")
@@ -261,9 +268,13 @@ def moto_aws():
                           "secret_access_key": access["SecretAccessKey"]}
     # From here on moto checks signatures and IAM policies on every request.
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-    yield MotoAws(endpoint, bootstrap)
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = previous
-    server.stop()
+    _moto = MotoAws(endpoint, bootstrap)
+    return _moto
+
+
+@pytest.fixture(scope="session")
+def moto_aws() -> MotoAws:
+    return start_moto()
 
 
 # -- an S3 stage behind a storage integration ------------------------------------------------------
