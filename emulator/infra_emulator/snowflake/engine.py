@@ -9,6 +9,7 @@ its own catalog. All statements run one at a time under one lock, as one warehou
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -216,13 +217,14 @@ class Engine:
             cursor.execute(text, binding_params=params)
         except snowflake.connector.errors.Error as e:
             context.cancellation.check()
-            raise SqlError(f"{e.errno:06d}" if e.errno else "002003", e.sqlstate or "42000", _fakesnow_message(e)) from None
+            raise _snowflake_error(f"{e.errno:06d}" if e.errno else "002003", e.sqlstate or "42000",
+                                   _fakesnow_message(e)) from None
         except duckdb.InterruptException:
             context.cancellation.check()
             raise SqlError.canceled() from None
         except duckdb.Error as e:
             context.cancellation.check()
-            raise SqlError("100038", "22018", str(e).split("\n")[0]) from None
+            raise _snowflake_error("100038", "22018", str(e).split("\n")[0]) from None
         finally:
             context.cancellation.running(None)
         # fakesnow may have switched database/schema (USE, CREATE SCHEMA): keep the session in step.
@@ -235,6 +237,22 @@ class Engine:
         if len(types) != table.num_columns:
             types = ["VARCHAR"] * table.num_columns
         return result_from_arrow(table, types)
+
+
+_MISSING = (
+    (re.compile(r'Catalog "([^"]+)" does not exist'), "Database"),
+    (re.compile(r'Schema with name "?([^"\s]+)"? does not exist'), "Schema"),
+    (re.compile(r'Table with name "?([^"\s!]+)"? does not exist'), "Table"),
+    (re.compile(r'Table "([^"]+)" does not exist'), "Table"),
+)
+
+
+def _snowflake_error(code: str, sqlstate: str, message: str) -> SqlError:
+    """DuckDB's wording of a missing object, as Snowflake's 002003 'does not exist or not authorized'."""
+    for pattern, kind in _MISSING:
+        if m := pattern.search(message):
+            return SqlError.does_not_exist(kind, m.group(1))
+    return SqlError(code, sqlstate, message)
 
 
 def _fakesnow_message(error: snowflake.connector.errors.Error) -> str:
