@@ -15,11 +15,13 @@ from conftest_snowflake import (  # noqa: F401
     StageSetup as Setup,
     StatementFailed,
     api,
+    moto_aws,
     ndjson,
     parquet,
-    moto_aws,
     snowflake_server,
+    unique,
 )
+
 
 def test_list_and_copy_json_once(api: SqlApi, moto_aws: MotoAws):
     setup = Setup(api, moto_aws)
@@ -193,3 +195,19 @@ def test_blocked_location(api: SqlApi, moto_aws: MotoAws):
     with pytest.raises(StatementFailed) as failed:
         api.query(f"LIST @{setup.db}.RAW.LANDING/secret/")
     assert "not allowed by integration" in failed.value.message
+
+
+def test_internal_stage(snowflake_server, api: SqlApi):
+    import os
+
+    db = unique("DB")
+    api.run(f"CREATE DATABASE {db}", f"CREATE STAGE {db}.PUBLIC.UPLOADS FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1)",
+            f"CREATE TABLE {db}.PUBLIC.T (A INT, B STRING)")
+    directory = os.path.join(snowflake_server.directory, "stages", db, "PUBLIC", "UPLOADS", "in")
+    os.makedirs(directory)
+    with open(os.path.join(directory, "one.csv"), "wb") as f:
+        f.write(b"a,b\n1,x\n2,y\n")
+    assert [r["name"] for r in api.rows(f"LIST @{db}.PUBLIC.UPLOADS")] == ["uploads/in/one.csv"]
+    rows = api.rows(f"COPY INTO {db}.PUBLIC.T FROM @{db}.PUBLIC.UPLOADS/in/")
+    assert [(r["file"], r["status"], r["rows_loaded"]) for r in rows] == [("uploads/in/one.csv", "LOADED", "2")]
+    assert api.rows(f"SELECT * FROM {db}.PUBLIC.T ORDER BY A") == [{"A": "1", "B": "x"}, {"A": "2", "B": "y"}]
