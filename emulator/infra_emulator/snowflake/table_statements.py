@@ -9,6 +9,7 @@ VARCHAR(100) stays VARCHAR(100).
 from __future__ import annotations
 
 import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -99,7 +100,7 @@ def create_table(ctx: Context) -> Result:
             if isinstance(prop, exp.TransientProperty):
                 record["transient"] = True
             elif isinstance(prop, exp.ClusterProperty):
-                record["cluster_by"] = [p.sql(dialect="snowflake") for p in prop.expressions]
+                record["cluster_by"] = [_cluster_key(p.sql(dialect="snowflake")) for p in prop.expressions]
             elif isinstance(prop, exp.SchemaCommentProperty):
                 record["comment"] = prop.this.name
             elif isinstance(prop, exp.TemporaryProperty):
@@ -286,8 +287,22 @@ def _expression_list(s: TokenStream) -> list[str]:
         elif (token.is_symbol(",") or token.is_symbol(")")) and depth == 0:
             items.append(s.text[start:token.start].strip())
             if token.is_symbol(")"):
-                return [i.upper() for i in items]
+                return [_cluster_key(i) for i in items]
             start = s.peek().start if s.peek() else token.end
+
+
+def _cluster_key(text: str) -> str:
+    """A clustering expression as SHOW TABLES shows it: identifiers that need no quotes without them."""
+    try:
+        expression = sqlglot.parse_one(text, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return text.strip()
+    for identifier in expression.find_all(exp.Identifier):
+        if not identifier.quoted:
+            identifier.set("this", identifier.this.upper())
+        elif re.fullmatch(r"[A-Z_][A-Z0-9_$]*", identifier.this):
+            identifier.set("quoted", False)
+    return expression.sql(dialect="snowflake")
 
 
 def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any], action_text: str) -> Result:
