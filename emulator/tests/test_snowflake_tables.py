@@ -164,7 +164,7 @@ def test_dml_and_context(api: SqlApi):
     assert answer["resultSetMetaData"]["rowType"][0]["name"] == "number of rows inserted"
     api.run("UPDATE ITEMS SET NAME = 'B' WHERE ID = 2", "DELETE FROM ITEMS WHERE ID = 1", **context)
     assert api.rows("SELECT ID, NAME, PRICE FROM ITEMS", **context) == [{"ID": "2", "NAME": "B", "PRICE": "2.25"}]
-    assert api.rows(f"SELECT CURRENT_DATABASE() AS D, CURRENT_SCHEMA() AS S", **context) == [{"D": db, "S": "APP"}]
+    assert api.rows("SELECT CURRENT_DATABASE() AS D, CURRENT_SCHEMA() AS S", **context) == [{"D": db, "S": "APP"}]
     assert by_name(api.rows("SHOW TABLES", **context), "name")["ITEMS"]["rows"] == "1"
 
     with pytest.raises(StatementFailed) as missing:

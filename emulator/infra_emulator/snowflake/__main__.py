@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .connector import ConnectorApi
 from .engine import Engine
-from .faults import Faults, FaultSettings, parse_errors
+from .faults import Faults, parse_errors
 from .s3access import AwsAccess
 from .sqlapi import SqlApi
 

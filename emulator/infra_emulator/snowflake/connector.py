@@ -19,6 +19,7 @@ import threading
 import uuid
 from typing import Any
 
+from fakesnow.converter import from_binding
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -226,8 +227,6 @@ class ConnectorApi:
 
 def _binding(binding: dict[str, Any]) -> Any:
     """The connector's bindings carry epoch-based values for dates and times; fakesnow decodes them."""
-    from fakesnow.converter import from_binding
-
     if binding.get("value") is None:
         return None
     return from_binding(binding)

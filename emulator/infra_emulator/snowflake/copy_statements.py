@@ -29,7 +29,7 @@ from .errors import SqlError
 from .file_readers import FileError, Record, csv_header, read_records
 from .results import Column, Result
 from .sqltext import WORD, TokenStream, tokenize
-from .stage_files import StageFile, StageLocation, open_location, parse_stage_reference, select_files
+from .stage_files import StageFile, open_location, parse_stage_reference, select_files
 from .table_statements import require_table
 
 if TYPE_CHECKING:

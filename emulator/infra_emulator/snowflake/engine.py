@@ -18,13 +18,16 @@ import duckdb
 import snowflake.connector.errors
 from fakesnow.conn import FakeSnowflakeConnection
 
+from . import statements
 from .auth import Users
 from .s3access import AwsAccess
 from .catalog import Catalog
 from .duck import PersistentFakeSnow, set_context
 from .errors import SqlError
+from .external_table_statements import refresh_referenced
 from .results import Result, result_from_arrow
-from .sqltext import QUOTED, WORD, TokenStream, tokenize
+from .session_statements import substitute_session_functions
+from .sqltext import WORD, TokenStream, tokenize
 
 Handler = Callable[["Context"], Result]
 
@@ -163,9 +166,6 @@ class Engine:
             self.fakesnow.attach(self.catalog.data["databases"][name]["name"])
         self.lock = threading.RLock()
         self.routes: dict[tuple[str, str], Handler] = {}
-        # Imported here: the statement modules use Context and register their routes on this engine.
-        from . import statements
-
         statements.register(self)
 
     def close(self) -> None:
@@ -194,8 +194,6 @@ class Engine:
             if handler is not None:
                 return handler(context)
             # A query over an external table sees the stage's files as they are now.
-            from .external_table_statements import refresh_referenced
-
             refresh_referenced(context)
             return context.fakesnow()
 
@@ -206,8 +204,6 @@ class Engine:
         return session.fake
 
     def run_fakesnow(self, context: Context, text: str, params: list[Any] | None) -> Result:
-        from .session_statements import substitute_session_functions
-
         text = substitute_session_functions(text, context.session)
         fake = self.fake_session(context.session)
         cursor = fake.cursor()
@@ -262,6 +258,3 @@ def _fakesnow_message(error: snowflake.connector.errors.Error) -> str:
         return "SQL compilation error:\n" + message.split("Catalog Error: ", 1)[1].split("\n")[0]
     return message
 
-
-def is_identifier_token(token: Any) -> bool:
-    return token.kind in (WORD, QUOTED)

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 
 def register(engine: Engine) -> None:
+    # Imported when registering: each module's handlers take the engine's Context, so engine.py imports this one.
     from . import (
         copy_statements,
         database_statements,
