@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s snowflake %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # sqlglot warns of every statement it hands on unparsed; fakesnow logs each SQL it runs.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    logging.getLogger("fakesnow").setLevel(logging.WARNING)
     directory = os.path.abspath(args.dir)
     os.makedirs(directory, exist_ok=True)
 

@@ -213,8 +213,11 @@ class Engine:
             cursor.execute(text, binding_params=params)
         except snowflake.connector.errors.Error as e:
             context.cancellation.check()
-            raise _snowflake_error(f"{e.errno:06d}" if e.errno else "002003", e.sqlstate or "42000",
-                                   _fakesnow_message(e)) from None
+            code = f"{e.errno:06d}" if e.errno else "002003"
+            if code in ("001003", "009999") and _is_command(text):
+                # fakesnow passed a Snowflake command it does not know (CREATE ROLE, GRANT...) on to DuckDB.
+                raise SqlError.unsupported(_command_words(text)) from None
+            raise _snowflake_error(code, e.sqlstate or "42000", _fakesnow_message(e)) from None
         except duckdb.InterruptException:
             context.cancellation.check()
             raise SqlError.canceled() from None
@@ -233,6 +236,21 @@ class Engine:
         if len(types) != table.num_columns:
             types = ["VARCHAR"] * table.num_columns
         return result_from_arrow(table, types)
+
+
+# Statements whose parse failure means "the emulator does not know this command", not a typo in a query.
+_COMMANDS = ("CREATE", "ALTER", "DROP", "SHOW", "DESC", "DESCRIBE", "GRANT", "REVOKE", "UNDROP", "USE", "CALL",
+             "EXECUTE", "PUT", "GET", "REMOVE", "RM", "COMMENT")
+
+
+def _command_words(text: str) -> str:
+    words = [t.value.upper() for t in tokenize(text)[:4] if t.kind == WORD]
+    return " ".join(words[:3])
+
+
+def _is_command(text: str) -> bool:
+    tokens = tokenize(text)
+    return bool(tokens) and tokens[0].kind == WORD and tokens[0].value.upper() in _COMMANDS
 
 
 _MISSING = (
