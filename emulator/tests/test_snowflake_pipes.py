@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -119,3 +120,22 @@ def test_external_table(api: SqlApi, moto_aws: MotoAws):
     assert not api.rows(f"SHOW EXTERNAL TABLES IN DATABASE {setup.db}")
     with pytest.raises(StatementFailed):
         api.query(f"SELECT * FROM {setup.db}.RAW.REVIEWS")
+
+
+def test_auto_ingest_from_s3_notifications(api: SqlApi, moto_aws: MotoAws):
+    setup = StageSetup(api, moto_aws)
+    table = setup.table("AUTO", "V VARIANT")
+    api.run(f"CREATE PIPE {setup.db}.RAW.AUTO_PIPE AUTO_INGEST = TRUE AS COPY INTO {table} "
+            f"FROM @{setup.db}.RAW.LANDING/auto/ FILE_FORMAT = (TYPE = JSON)")
+    channel = api.rows(f"SHOW PIPES LIKE 'AUTO_PIPE' IN SCHEMA {setup.db}.RAW")[0]["notification_channel"]
+    setup.s3.put_bucket_notification_configuration(Bucket=setup.bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": channel, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "data/auto/"}]}}}]})
+    setup.put("auto/one.json", ndjson([{"n": 1}, {"n": 2}]))
+    setup.put("elsewhere/two.json", ndjson([{"n": 3}]))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if api.rows(f"SELECT COUNT(*) AS N FROM {table}") == [{"N": "2"}]:
+            break
+        time.sleep(0.3)
+    assert api.rows(f"SELECT V:n::INT AS N FROM {table} ORDER BY 1") == [{"N": "1"}, {"N": "2"}]

@@ -22,6 +22,7 @@ from .connector import ConnectorApi
 from .engine import Engine
 from .faults import Faults, parse_errors
 from .s3access import AwsAccess
+from .snowpipe import SnowpipePoller
 from .sqlapi import SqlApi
 
 log = logging.getLogger("infra_emulator.snowflake")
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    snowpipe = SnowpipePoller(engine)
+    snowpipe.start()
     api.ready.set()
     log.info("SQL API on http://%s:%d, connector protocol on port %d, state in %s",
              args.host, args.port, args.connector_port, directory)
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("stopping")
     for s in servers:
         s.shutdown()
+    snowpipe.close()
     with engine.lock:
         engine.close()
     return 0
