@@ -163,3 +163,10 @@ def test_unsupported_commands(api: SqlApi):
         assert failed.value.status == 422
         assert failed.value.code == "002031"
         assert "Unsupported feature" in failed.value.message
+
+
+def test_context_that_does_not_exist(api: SqlApi):
+    with pytest.raises(StatementFailed) as failed:
+        api.query("SELECT * FROM T", database="NO_SUCH_DB", schema="S")
+    assert failed.value.code == "090105"
+    assert api.query("SELECT CURRENT_DATABASE()", database="NO_SUCH_DB")["data"] == [[None]]

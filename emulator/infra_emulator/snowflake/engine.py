@@ -177,10 +177,17 @@ class Engine:
 
     def new_session(self, user: str, database: str | None = None, schema: str | None = None,
                     warehouse: str | None = None, role: str | None = None) -> Session:
-        session = Session(user=user, warehouse=warehouse, role=role or "ACCOUNTADMIN")
-        if database:
+        """A session in the requested context. As in Snowflake, a database or schema that does not exist
+        leaves the session without a current one (statements needing it fail with 090105/090106)."""
+        session = Session(user=user, role=role or "ACCOUNTADMIN")
+        if warehouse and self.catalog.get("warehouses", (warehouse,)) is not None:
+            session.warehouse = warehouse
+        if database and self.catalog.get("databases", (database,)) is not None:
             session.database = database
-            session.schema = schema or "PUBLIC"
+            wanted = schema or "PUBLIC"
+            exists = self.fakesnow.query("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
+                                         [database, wanted])
+            session.schema = wanted if exists else None
         return session
 
     def execute(self, session: Session, text: str, params: list[Any] | None = None,
