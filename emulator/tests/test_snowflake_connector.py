@@ -88,3 +88,20 @@ def test_key_pair_login(snowflake_server):
                            host="127.0.0.1", port=snowflake_server.connector_port, protocol="http",
                            login_timeout=20) as conn:
         assert conn.cursor().execute("SELECT 1").fetchone() == (1,)
+
+
+def test_put_into_an_internal_stage(snowflake_server, api: SqlApi, tmp_path):
+    db = unique("DB")
+    api.run(f"CREATE DATABASE {db}", f"CREATE STAGE {db}.PUBLIC.UPLOADS FILE_FORMAT = (TYPE = CSV)",
+            f"CREATE TABLE {db}.PUBLIC.T (A INT, B STRING)")
+    source = tmp_path / "rows.csv"
+    source.write_text("1,one\n2,two\n")
+    with snowflake_server.connect() as conn:
+        result = conn.cursor().execute(f"PUT file://{source} @{db}.PUBLIC.UPLOADS/in/").fetchall()
+        assert result[0][0] == "rows.csv" and result[0][6] == "UPLOADED"
+    assert [r["name"] for r in api.rows(f"LIST @{db}.PUBLIC.UPLOADS")] == ["uploads/in/rows.csv.gz"]
+    assert api.rows(f"COPY INTO {db}.PUBLIC.T FROM @{db}.PUBLIC.UPLOADS")[0]["rows_loaded"] == "2"
+    assert api.rows(f"SELECT B FROM {db}.PUBLIC.T ORDER BY A") == [{"B": "one"}, {"B": "two"}]
+    assert api.rows(f"REMOVE @{db}.PUBLIC.UPLOADS/in/") == [{"name": "uploads/in/rows.csv.gz", "result": "removed"}]
+    assert api.rows(f"LIST @{db}.PUBLIC.UPLOADS") == []
+    assert api.submit(f"PUT file://{source} @{db}.PUBLIC.UPLOADS").json()["code"] == "002031"

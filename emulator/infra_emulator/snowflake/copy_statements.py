@@ -1,6 +1,6 @@
 """LIST @stage and COPY INTO <table> FROM a stage, as Snowflake loads files.
 
-  LIST @stage[/path] [PATTERN = '<regex>']
+  LIST @stage[/path] [PATTERN = '<regex>'] ; REMOVE @stage[/path] [PATTERN = '<regex>']
   COPY INTO t [(cols)] FROM @stage[/path] | (SELECT <exprs over $1, $2.., METADATA$...> FROM @stage[/path] [alias])
       [FILES = (...)] [PATTERN = '...'] [FILE_FORMAT = (FORMAT_NAME = '...' | TYPE = ... )]
       [ON_ERROR = ABORT_STATEMENT | CONTINUE | SKIP_FILE | SKIP_FILE_<n>[%]] [FORCE = TRUE]
@@ -131,6 +131,23 @@ def list_stage(ctx: Context) -> Result:
     location = open_location(ctx, stage, path)
     files = select_files(location.list_files(), path, None, options.get("PATTERN"))  # type: ignore[arg-type]
     return Result(LIST_COLUMNS, [(f.name, f.size, f.md5, f.last_modified_text()) for f in files])
+
+
+def remove_files(ctx: Context) -> Result:
+    """REMOVE @stage[/path] [PATTERN = '...']: deletes the files (S3 objects through the integration's role)."""
+    s = ctx.stream()
+    s.next()  # REMOVE or RM
+    stage, path = parse_stage_reference(ctx, s)
+    options = s.options_until()
+    location = open_location(ctx, stage, path)
+    files = select_files(location.list_files(), path, None, options.get("PATTERN"))  # type: ignore[arg-type]
+    for file in files:
+        location.delete(file)
+    return Result([Column.text("name"), Column.text("result")], [(f.name, "removed") for f in files])
+
+
+def put_through_sql_api(ctx: Context) -> Result:
+    raise SqlError.unsupported("PUT through the SQL API (the drivers upload files; use the connector port)")
 
 
 # -- COPY -----------------------------------------------------------------------------------------
@@ -536,3 +553,7 @@ def _load_transformed(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyP
 def register(engine: Engine) -> None:
     engine.route("COPY", "INTO", copy_into)
     engine.route("LIST", "", list_stage)
+    engine.route("REMOVE", "", remove_files)
+    engine.route("RM", "", remove_files)
+    engine.route("PUT", "", put_through_sql_api)
+    engine.route("GET", "", put_through_sql_api)
