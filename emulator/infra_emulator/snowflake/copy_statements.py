@@ -313,6 +313,11 @@ def _abort_error(plan: CopyPlan, file: StageFile, outcome: FileOutcome) -> SqlEr
 def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fmt: dict[str, Any], file: StageFile,
                targets: list[TableColumn], mode: str, threshold: float | None, percent: bool,
                options: dict[str, Any]) -> FileOutcome:
+    """Parses one file and loads it as ON_ERROR decides.
+
+    The loaders first find every row that cannot go in (recorded in the outcome's errors) and hand back
+    a function inserting the good rows, so the decision (all, the good ones, or none) is taken here.
+    """
     data = file.read()
     try:
         records = read_records(data, file.relative, fmt)
@@ -320,9 +325,9 @@ def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fm
         return FileOutcome(file, LOAD_FAILED, errors=[(e.line, e.message, None, "100069")])
     outcome = FileOutcome(file, LOADED, rows_parsed=len(records))
     if plan.transform is not None:
-        good = _load_transformed(ctx, duck, plan, fmt, file, records, targets, mode, outcome)
+        insert_good_rows = _load_transformed(ctx, duck, plan, fmt, file, records, targets, mode, outcome)
     else:
-        good = _load_plain(duck, plan, fmt, file, data, records, targets, mode, options, outcome)
+        insert_good_rows = _load_plain(duck, plan, fmt, file, data, records, targets, mode, options, outcome)
     errors = len(outcome.errors)
     if mode == "CONTINUE":
         outcome.error_limit = len(records)
@@ -332,7 +337,7 @@ def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fm
         outcome.status, outcome.rows_loaded = LOAD_FAILED, 0
         return outcome
     if mode != "ABORT_STATEMENT" or not errors:
-        outcome.rows_loaded = good()
+        outcome.rows_loaded = insert_good_rows()
     if errors:
         outcome.status = PARTIALLY_LOADED if outcome.rows_loaded else LOAD_FAILED
     return outcome
