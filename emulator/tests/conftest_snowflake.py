@@ -7,8 +7,11 @@ writes the same aws-bootstrap.json the launcher's AWS side writes.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import gzip
 import hashlib
+import io
 import json
 import os
 import socket
@@ -21,6 +24,8 @@ from typing import Any
 
 import boto3
 import jwt
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -229,17 +234,26 @@ class MotoAws:
                             aws_access_key_id=user["access_key_id"], aws_secret_access_key=user["secret_access_key"])
 
 
-@pytest.fixture(scope="module")
-def moto_aws():
-    """moto with SigV4 and IAM enforced after a bootstrap of three users, like the launcher's AWS side."""
+_moto: MotoAws | None = None
+
+
+def start_moto() -> MotoAws:
+    """moto with SigV4 and IAM enforced after a bootstrap of three users, like the launcher's AWS side.
+
+    One per test process: moto's backends are process-wide, so a second server would see the same users (and
+    test modules importing the fixture each get their own fixture definition, hence this module-level one).
+    """
+    global _moto
+    if _moto is not None:
+        return _moto
     from moto import settings
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    atexit.register(server.stop)
     endpoint = f"http://127.0.0.1:{port}"
-    previous = settings.INITIAL_NO_AUTH_ACTION_COUNT
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bootstrap",
                        aws_secret_access_key="bootstrap")
@@ -254,6 +268,80 @@ def moto_aws():
                           "secret_access_key": access["SecretAccessKey"]}
     # From here on moto checks signatures and IAM policies on every request.
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-    yield MotoAws(endpoint, bootstrap)
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = previous
-    server.stop()
+    _moto = MotoAws(endpoint, bootstrap)
+    return _moto
+
+
+@pytest.fixture(scope="session")
+def moto_aws() -> MotoAws:
+    return start_moto()
+
+
+# -- an S3 stage behind a storage integration ------------------------------------------------------
+
+S3_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation", "s3:DeleteObject"]
+
+
+class StageSetup:
+    """A bucket, an integration, a role trusting it, a stage and a database to load into."""
+
+    def __init__(self, api: SqlApi, aws: MotoAws, *, trust: str = "good", deny: list[str] | None = None,
+                 blocked: str | None = None):
+        self.api, self.aws = api, aws
+        self.bucket = f"data-{uuid.uuid4().hex[:10]}"
+        self.db, self.integration, self.role_name = unique("DB"), unique("INT"), unique("role").lower()
+        self.role_arn = f"arn:aws:iam::000000000000:role/{self.role_name}"
+        self.s3 = aws.client("s3")
+        self.s3.create_bucket(Bucket=self.bucket)
+        blocked_clause = f" STORAGE_BLOCKED_LOCATIONS = ('s3://{self.bucket}/{blocked}')" if blocked else ""
+        api.run(f"CREATE STORAGE INTEGRATION {self.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' "
+                f"ENABLED = TRUE STORAGE_AWS_ROLE_ARN = '{self.role_arn}' "
+                f"STORAGE_ALLOWED_LOCATIONS = ('s3://{self.bucket}/data/'){blocked_clause}")
+        props = {r["property"]: r["property_value"] for r in api.rows(f"DESC INTEGRATION {self.integration}")}
+        self.principal = props["STORAGE_AWS_IAM_USER_ARN"]
+        self.external_id = props["STORAGE_AWS_EXTERNAL_ID"]
+        assert self.principal == aws.bootstrap["snowflake_principal"]["arn"]
+        iam = aws.client("iam")
+        iam.create_role(RoleName=self.role_name, AssumeRolePolicyDocument=json.dumps(self.trust_policy(trust)))
+        statements = [{"Effect": "Allow", "Action": S3_READ,
+                       "Resource": [f"arn:aws:s3:::{self.bucket}", f"arn:aws:s3:::{self.bucket}/*"]}]
+        if deny:
+            statements.append({"Effect": "Deny", "Action": deny, "Resource": [f"arn:aws:s3:::{self.bucket}/*"]})
+        iam.put_role_policy(RoleName=self.role_name, PolicyName="read",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        api.run(f"CREATE DATABASE {self.db}", f"CREATE SCHEMA {self.db}.RAW",
+                f"CREATE STAGE {self.db}.RAW.LANDING URL = 's3://{self.bucket}/data/' "
+                f"STORAGE_INTEGRATION = {self.integration}")
+
+    def trust_policy(self, kind: str) -> dict:
+        statement: dict = {"Effect": "Allow", "Principal": {"AWS": self.principal}, "Action": "sts:AssumeRole",
+                           "Condition": {"StringEquals": {"sts:ExternalId": self.external_id}}}
+        if kind == "wrong_external_id":
+            statement["Condition"]["StringEquals"]["sts:ExternalId"] = "someone-else"
+        elif kind == "no_condition":
+            del statement["Condition"]
+        elif kind == "wrong_principal":
+            statement["Principal"] = {"AWS": "arn:aws:iam::000000000000:user/somebody"}
+        elif kind == "account_root":
+            statement["Principal"] = {"AWS": "arn:aws:iam::000000000000:root"}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
+    def put(self, key: str, body: bytes) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=f"data/{key}", Body=body)
+
+    def table(self, name: str, columns: str) -> str:
+        full = f"{self.db}.RAW.{name}"
+        self.api.run(f"CREATE TABLE {full} ({columns})")
+        return full
+
+
+
+def ndjson(rows: list[dict], compress: bool = False) -> bytes:
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    return gzip.compress(body) if compress else body
+
+
+def parquet(rows: list[dict]) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), sink)
+    return sink.getvalue()

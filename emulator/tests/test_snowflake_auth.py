@@ -91,3 +91,18 @@ def test_keys_survive_restart(tmp_path):
         assert restarted.api().query("SELECT 1")["data"] == [["1"]]
     finally:
         restarted.stop()
+
+
+def test_deleting_the_key_file_rotates_the_deployer_key(tmp_path):
+    from conftest_snowflake import start_server
+
+    server = start_server(str(tmp_path))
+    old_key = server.key()
+    server.stop()
+    os.remove(os.path.join(str(tmp_path), "deployer.p8"))
+    restarted = start_server(str(tmp_path))
+    try:
+        assert restarted.api().query("SELECT 1")["data"] == [["1"]]
+        assert restarted.api().submit("SELECT 1", token=make_jwt(old_key)).status_code == 401
+    finally:
+        restarted.stop()

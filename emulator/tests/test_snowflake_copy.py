@@ -7,90 +7,20 @@ metadata (a file is loaded once unless FORCE).
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
-import uuid
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from conftest_snowflake import (  # noqa: F401
     MotoAws,
     SqlApi,
+    StageSetup as Setup,
     StatementFailed,
     api,
     moto_aws,
+    ndjson,
+    parquet,
     snowflake_server,
     unique,
 )
-
-S3_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation", "s3:DeleteObject"]
-
-
-class Setup:
-    """A bucket, an integration, a role trusting it, a stage and a database to load into."""
-
-    def __init__(self, api: SqlApi, aws: MotoAws, *, trust: str = "good", deny: list[str] | None = None,
-                 blocked: str | None = None):
-        self.api, self.aws = api, aws
-        self.bucket = f"data-{uuid.uuid4().hex[:10]}"
-        self.db, self.integration, self.role_name = unique("DB"), unique("INT"), unique("role").lower()
-        self.role_arn = f"arn:aws:iam::000000000000:role/{self.role_name}"
-        self.s3 = aws.client("s3")
-        self.s3.create_bucket(Bucket=self.bucket)
-        blocked_clause = f" STORAGE_BLOCKED_LOCATIONS = ('s3://{self.bucket}/{blocked}')" if blocked else ""
-        api.run(f"CREATE STORAGE INTEGRATION {self.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' "
-                f"ENABLED = TRUE STORAGE_AWS_ROLE_ARN = '{self.role_arn}' "
-                f"STORAGE_ALLOWED_LOCATIONS = ('s3://{self.bucket}/data/'){blocked_clause}")
-        props = {r["property"]: r["property_value"] for r in api.rows(f"DESC INTEGRATION {self.integration}")}
-        self.principal = props["STORAGE_AWS_IAM_USER_ARN"]
-        self.external_id = props["STORAGE_AWS_EXTERNAL_ID"]
-        assert self.principal == aws.bootstrap["snowflake_principal"]["arn"]
-        iam = aws.client("iam")
-        iam.create_role(RoleName=self.role_name, AssumeRolePolicyDocument=json.dumps(self.trust_policy(trust)))
-        statements = [{"Effect": "Allow", "Action": S3_READ,
-                       "Resource": [f"arn:aws:s3:::{self.bucket}", f"arn:aws:s3:::{self.bucket}/*"]}]
-        if deny:
-            statements.append({"Effect": "Deny", "Action": deny, "Resource": [f"arn:aws:s3:::{self.bucket}/*"]})
-        iam.put_role_policy(RoleName=self.role_name, PolicyName="read",
-                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
-        api.run(f"CREATE DATABASE {self.db}", f"CREATE SCHEMA {self.db}.RAW",
-                f"CREATE STAGE {self.db}.RAW.LANDING URL = 's3://{self.bucket}/data/' "
-                f"STORAGE_INTEGRATION = {self.integration}")
-
-    def trust_policy(self, kind: str) -> dict:
-        statement: dict = {"Effect": "Allow", "Principal": {"AWS": self.principal}, "Action": "sts:AssumeRole",
-                           "Condition": {"StringEquals": {"sts:ExternalId": self.external_id}}}
-        if kind == "wrong_external_id":
-            statement["Condition"]["StringEquals"]["sts:ExternalId"] = "someone-else"
-        elif kind == "no_condition":
-            del statement["Condition"]
-        elif kind == "wrong_principal":
-            statement["Principal"] = {"AWS": "arn:aws:iam::000000000000:user/somebody"}
-        elif kind == "account_root":
-            statement["Principal"] = {"AWS": "arn:aws:iam::000000000000:root"}
-        return {"Version": "2012-10-17", "Statement": [statement]}
-
-    def put(self, key: str, body: bytes) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=f"data/{key}", Body=body)
-
-    def table(self, name: str, columns: str) -> str:
-        full = f"{self.db}.RAW.{name}"
-        self.api.run(f"CREATE TABLE {full} ({columns})")
-        return full
-
-
-def ndjson(rows: list[dict], compress: bool = False) -> bytes:
-    body = "\n".join(json.dumps(r) for r in rows).encode()
-    return gzip.compress(body) if compress else body
-
-
-def parquet(rows: list[dict]) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows), sink)
-    return sink.getvalue()
 
 
 def test_list_and_copy_json_once(api: SqlApi, moto_aws: MotoAws):
@@ -265,3 +195,19 @@ def test_blocked_location(api: SqlApi, moto_aws: MotoAws):
     with pytest.raises(StatementFailed) as failed:
         api.query(f"LIST @{setup.db}.RAW.LANDING/secret/")
     assert "not allowed by integration" in failed.value.message
+
+
+def test_internal_stage(snowflake_server, api: SqlApi):
+    import os
+
+    db = unique("DB")
+    api.run(f"CREATE DATABASE {db}", f"CREATE STAGE {db}.PUBLIC.UPLOADS FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1)",
+            f"CREATE TABLE {db}.PUBLIC.T (A INT, B STRING)")
+    directory = os.path.join(snowflake_server.directory, "stages", db, "PUBLIC", "UPLOADS", "in")
+    os.makedirs(directory)
+    with open(os.path.join(directory, "one.csv"), "wb") as f:
+        f.write(b"a,b\n1,x\n2,y\n")
+    assert [r["name"] for r in api.rows(f"LIST @{db}.PUBLIC.UPLOADS")] == ["uploads/in/one.csv"]
+    rows = api.rows(f"COPY INTO {db}.PUBLIC.T FROM @{db}.PUBLIC.UPLOADS/in/")
+    assert [(r["file"], r["status"], r["rows_loaded"]) for r in rows] == [("uploads/in/one.csv", "LOADED", "2")]
+    assert api.rows(f"SELECT * FROM {db}.PUBLIC.T ORDER BY A") == [{"A": "1", "B": "x"}, {"A": "2", "B": "y"}]

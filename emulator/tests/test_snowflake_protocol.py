@@ -154,3 +154,19 @@ def test_cancel(api: SqlApi, proto_db):
 
 def test_unknown_handle(api: SqlApi):
     assert api.get(f"/api/v2/statements/{uuid.uuid4()}").status_code == 404
+
+
+def test_unsupported_commands(api: SqlApi):
+    for statement in ("CREATE ROLE LOADER", "GRANT USAGE ON DATABASE PROTO_DB TO ROLE LOADER"):
+        with pytest.raises(StatementFailed) as failed:
+            api.query(statement)
+        assert failed.value.status == 422
+        assert failed.value.code == "002031"
+        assert "Unsupported feature" in failed.value.message
+
+
+def test_context_that_does_not_exist(api: SqlApi):
+    with pytest.raises(StatementFailed) as failed:
+        api.query("SELECT * FROM T", database="NO_SUCH_DB", schema="S")
+    assert failed.value.code == "090105"
+    assert api.query("SELECT CURRENT_DATABASE()", database="NO_SUCH_DB")["data"] == [[None]]

@@ -164,7 +164,7 @@ def test_dml_and_context(api: SqlApi):
     assert answer["resultSetMetaData"]["rowType"][0]["name"] == "number of rows inserted"
     api.run("UPDATE ITEMS SET NAME = 'B' WHERE ID = 2", "DELETE FROM ITEMS WHERE ID = 1", **context)
     assert api.rows("SELECT ID, NAME, PRICE FROM ITEMS", **context) == [{"ID": "2", "NAME": "B", "PRICE": "2.25"}]
-    assert api.rows(f"SELECT CURRENT_DATABASE() AS D, CURRENT_SCHEMA() AS S", **context) == [{"D": db, "S": "APP"}]
+    assert api.rows("SELECT CURRENT_DATABASE() AS D, CURRENT_SCHEMA() AS S", **context) == [{"D": db, "S": "APP"}]
     assert by_name(api.rows("SHOW TABLES", **context), "name")["ITEMS"]["rows"] == "1"
 
     with pytest.raises(StatementFailed) as missing:
@@ -210,3 +210,20 @@ def test_everything_survives_restart(tmp_path):
         assert api.rows("SELECT * FROM KEPT.S.T") == [{"ID": "1", "NAME": "one"}]
     finally:
         restarted.stop()
+
+
+def test_declared_types_and_defaults_as_written(api: SqlApi):
+    db = unique("DB")
+    api.run(f"CREATE DATABASE {db}",
+            f"CREATE TABLE {db}.PUBLIC.T (A TIMESTAMP_LTZ, B ARRAY, C OBJECT, D TIMESTAMP_NTZ(9) DEFAULT "
+            "CURRENT_TIMESTAMP(), E BOOLEAN DEFAULT FALSE, F NUMBER(10,2) DEFAULT 0, G TIMESTAMP_TZ)")
+    described = {c["name"]: (c["type"], c["default"]) for c in api.rows(f"DESC TABLE {db}.PUBLIC.T")}
+    assert described == {
+        "A": ("TIMESTAMP_LTZ(9)", None), "B": ("ARRAY", None), "C": ("OBJECT", None),
+        "D": ("TIMESTAMP_NTZ(9)", "CURRENT_TIMESTAMP()"), "E": ("BOOLEAN", "FALSE"), "F": ("NUMBER(10,2)", "0"),
+        "G": ("TIMESTAMP_TZ(9)", None),
+    }
+    api.run(f"ALTER TABLE {db}.PUBLIC.T ALTER COLUMN F SET DATA TYPE NUMBER(20,2)",
+            f"ALTER TABLE {db}.PUBLIC.T ADD COLUMN H TIMESTAMP_LTZ(3)", f"ALTER TABLE {db}.PUBLIC.T RENAME COLUMN B TO BB")
+    described = {c["name"]: c["type"] for c in api.rows(f"DESC TABLE {db}.PUBLIC.T")}
+    assert (described["F"], described["H"], described["BB"]) == ("NUMBER(20,2)", "TIMESTAMP_LTZ(3)", "ARRAY")

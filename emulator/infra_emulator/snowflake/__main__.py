@@ -20,8 +20,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .connector import ConnectorApi
 from .engine import Engine
-from .faults import Faults, FaultSettings, parse_errors
+from .faults import Faults, parse_errors
 from .s3access import AwsAccess
+from .snowpipe import SnowpipePoller
 from .sqlapi import SqlApi
 
 log = logging.getLogger("infra_emulator.snowflake")
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s snowflake %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # sqlglot warns of every statement it hands on unparsed; fakesnow logs each SQL it runs.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    logging.getLogger("fakesnow").setLevel(logging.WARNING)
     directory = os.path.abspath(args.dir)
     os.makedirs(directory, exist_ok=True)
 
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    snowpipe = SnowpipePoller(engine)
+    snowpipe.start()
     api.ready.set()
     log.info("SQL API on http://%s:%d, connector protocol on port %d, state in %s",
              args.host, args.port, args.connector_port, directory)
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("stopping")
     for s in servers:
         s.shutdown()
+    snowpipe.close()
     with engine.lock:
         engine.close()
     return 0

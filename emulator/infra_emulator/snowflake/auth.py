@@ -87,8 +87,14 @@ class Users:
         self.catalog.put("users", (name,), record)
 
     def ensure_default_user(self, directory: str) -> None:
-        """First start: a key pair for DEPLOYER at DIR/deployer.p8 (PKCS#8 PEM, 0600), public half registered."""
+        """A key pair for DEPLOYER at DIR/deployer.p8 (PKCS#8 PEM, 0600), its public half registered.
+
+        Made when the file is missing (first start, or deleted to rotate): the new key then replaces
+        DEPLOYER's RSA_PUBLIC_KEY. An existing file is left alone, as are keys set since with ALTER USER.
+        """
         path = os.path.join(directory, "deployer.p8")
+        if os.path.exists(path) and self.get(DEFAULT_USER) is not None:
+            return
         if os.path.exists(path):
             with open(path, "rb") as f:
                 private = serialization.load_pem_private_key(f.read(), password=None)
@@ -103,16 +109,10 @@ class Users:
         public_der = private.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        body = base64.b64encode(public_der).decode("ascii")
-        record = self.get(DEFAULT_USER)
-        if record is None:
-            self.put(DEFAULT_USER, {"name": DEFAULT_USER, "created_on": now_iso(), "rsa_public_key": body,
-                                    "rsa_public_key_2": None, "comment": "", "default_role": "ACCOUNTADMIN"})
-        elif body not in (record.get("rsa_public_key"), record.get("rsa_public_key_2")) and not record.get(
-            "rsa_public_key"
-        ):
-            record["rsa_public_key"] = body
-            self.put(DEFAULT_USER, record)
+        record = self.get(DEFAULT_USER) or {"name": DEFAULT_USER, "created_on": now_iso(), "rsa_public_key_2": None,
+                                             "comment": "", "default_role": "ACCOUNTADMIN"}
+        record["rsa_public_key"] = base64.b64encode(public_der).decode("ascii")
+        self.put(DEFAULT_USER, record)
 
     def verify(self, token: str) -> Principal:
         """The principal a key-pair JWT authenticates, or AuthError."""

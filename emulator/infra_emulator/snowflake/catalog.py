@@ -34,6 +34,7 @@ SECTIONS = (
     "pipes",
     "external_tables",
     "load_history",
+    "account",  # account-wide settings, e.g. the SQS queue every auto-ingest pipe shares
 )
 
 

@@ -5,7 +5,7 @@ this one follows its wire format but runs every statement through the Engine, so
 the same databases, rows and the emulator's own objects (integrations, warehouses, pipes...) too.
 
   POST /session/v1/login-request   password (any) or key-pair JWT (checked like the SQL API's)
-  POST /queries/v1/query-request   one statement; results as JSON rowsets
+  POST /queries/v1/query-request   one statement; results as JSON rowsets; PUT into internal stages
   POST /session, /session/heartbeat, /queries/v1/abort-request, GET /monitoring/queries/{id}
 """
 
@@ -14,20 +14,27 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import re
 import secrets
 import threading
+import urllib.parse
+import urllib.request
 import uuid
 from typing import Any
 
+from fakesnow.converter import from_binding
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .auth import ACCOUNT, AuthError
-from .engine import Engine, Session
+from .engine import Context, Engine, Session
 from .errors import SqlError
 from .results import Result
-from .sqltext import tokenize
+from .sqltext import TokenStream, tokenize
+from .stage_files import parse_stage_reference
+from .stage_statements import internal_stage_directory, stage_record
 
 log = logging.getLogger("infra_emulator.snowflake")
 
@@ -36,6 +43,7 @@ SERVER_VERSION = "9.0.0"
 STATEMENT_TYPES = {"SELECT": 0x1000, "INSERT": 0x3000 + 0x100, "UPDATE": 0x3000 + 0x200, "DELETE": 0x3000 + 0x300,
                    "MERGE": 0x3000 + 0x400, "COPY": 0x3000 + 0x500}
 DDL_TYPE = 0x6000
+PUT_STATEMENT = re.compile(r"\s*PUT\s+'?(?P<file>file://[^'\s]+)'?\s+(?P<rest>@.*)", re.IGNORECASE | re.DOTALL)
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -181,6 +189,11 @@ class ConnectorApi:
         if bindings := body.get("bindings"):
             params = [_binding(bindings[k]) for k in sorted(bindings, key=int)]
         query_id = str(uuid.uuid4())
+        if PUT_STATEMENT.match(text):
+            try:
+                return _json({"data": self._put(session, text), "success": True})
+            except SqlError as e:
+                return _failure(e.code, e.message, e.sqlstate)
         try:
             result = self._execute(session, text, params, bool(body.get("describeOnly")))
         except SqlError as e:
@@ -216,6 +229,36 @@ class ConnectorApi:
             }
         )
 
+    def _put(self, session: Session, text: str) -> dict[str, Any]:
+        """PUT file://... @stage[/path]: tells the connector to copy the files into the internal stage's
+        directory itself (a LOCAL_FS upload, as the emulator runs on the client's machine)."""
+        m = PUT_STATEMENT.match(text)
+        assert m is not None
+        source = urllib.parse.urlparse(m.group("file"))
+        local_path = urllib.request.url2pathname(source.path)
+        if source.netloc and source.netloc.lower() != "localhost":
+            local_path = source.netloc + local_path
+        s = TokenStream(m.group("rest"))
+        with self.engine.lock:
+            context = Context(self.engine, session, text)
+            stage_parts, path = parse_stage_reference(context, s)
+            options = s.options_until()
+            stage = stage_record(context, stage_parts)
+            if stage["url"]:
+                raise SqlError.unsupported("PUT to an external stage")
+            directory = os.path.join(internal_stage_directory(context, stage_parts), *path.strip("/").split("/"))
+        os.makedirs(directory, exist_ok=True)
+        auto_compress = options.get("AUTO_COMPRESS", True)
+        return {
+            "stageInfo": {"locationType": "LOCAL_FS", "location": directory, "creds": {}},
+            "src_locations": [local_path],
+            "parallel": int(options.get("PARALLEL", 4)),  # type: ignore[arg-type]
+            "autoCompress": auto_compress is True or str(auto_compress).upper() == "TRUE",
+            "sourceCompression": str(options.get("SOURCE_COMPRESSION", "auto_detect")).lower(),
+            "overwrite": options.get("OVERWRITE") is True or str(options.get("OVERWRITE", "")).upper() == "TRUE",
+            "command": "UPLOAD",
+        }
+
     def _execute(self, session: Session, text: str, params: list[Any] | None, describe_only: bool) -> Result:
         if describe_only and _statement_type(text) != STATEMENT_TYPES["SELECT"]:
             # Describing a DML/DDL statement (the connector does so before batch inserts): no need to run it.
@@ -226,8 +269,6 @@ class ConnectorApi:
 
 def _binding(binding: dict[str, Any]) -> Any:
     """The connector's bindings carry epoch-based values for dates and times; fakesnow decodes them."""
-    from fakesnow.converter import from_binding
-
     if binding.get("value") is None:
         return None
     return from_binding(binding)

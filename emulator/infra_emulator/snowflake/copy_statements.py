@@ -1,6 +1,6 @@
 """LIST @stage and COPY INTO <table> FROM a stage, as Snowflake loads files.
 
-  LIST @stage[/path] [PATTERN = '<regex>']
+  LIST @stage[/path] [PATTERN = '<regex>'] ; REMOVE @stage[/path] [PATTERN = '<regex>']
   COPY INTO t [(cols)] FROM @stage[/path] | (SELECT <exprs over $1, $2.., METADATA$...> FROM @stage[/path] [alias])
       [FILES = (...)] [PATTERN = '...'] [FILE_FORMAT = (FORMAT_NAME = '...' | TYPE = ... )]
       [ON_ERROR = ABORT_STATEMENT | CONTINUE | SKIP_FILE | SKIP_FILE_<n>[%]] [FORCE = TRUE]
@@ -29,7 +29,7 @@ from .errors import SqlError
 from .file_readers import FileError, Record, csv_header, read_records
 from .results import Column, Result
 from .sqltext import WORD, TokenStream, tokenize
-from .stage_files import StageFile, StageLocation, open_location, parse_stage_reference, select_files
+from .stage_files import StageFile, open_location, parse_stage_reference, select_files
 from .table_statements import require_table
 
 if TYPE_CHECKING:
@@ -131,6 +131,23 @@ def list_stage(ctx: Context) -> Result:
     location = open_location(ctx, stage, path)
     files = select_files(location.list_files(), path, None, options.get("PATTERN"))  # type: ignore[arg-type]
     return Result(LIST_COLUMNS, [(f.name, f.size, f.md5, f.last_modified_text()) for f in files])
+
+
+def remove_files(ctx: Context) -> Result:
+    """REMOVE @stage[/path] [PATTERN = '...']: deletes the files (S3 objects through the integration's role)."""
+    s = ctx.stream()
+    s.next()  # REMOVE or RM
+    stage, path = parse_stage_reference(ctx, s)
+    options = s.options_until()
+    location = open_location(ctx, stage, path)
+    files = select_files(location.list_files(), path, None, options.get("PATTERN"))  # type: ignore[arg-type]
+    for file in files:
+        location.delete(file)
+    return Result([Column.text("name"), Column.text("result")], [(f.name, "removed") for f in files])
+
+
+def put_through_sql_api(ctx: Context) -> Result:
+    raise SqlError.unsupported("PUT through the SQL API (the drivers upload files; use the connector port)")
 
 
 # -- COPY -----------------------------------------------------------------------------------------
@@ -296,6 +313,11 @@ def _abort_error(plan: CopyPlan, file: StageFile, outcome: FileOutcome) -> SqlEr
 def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fmt: dict[str, Any], file: StageFile,
                targets: list[TableColumn], mode: str, threshold: float | None, percent: bool,
                options: dict[str, Any]) -> FileOutcome:
+    """Parses one file and loads it as ON_ERROR decides.
+
+    The loaders first find every row that cannot go in (recorded in the outcome's errors) and hand back
+    a function inserting the good rows, so the decision (all, the good ones, or none) is taken here.
+    """
     data = file.read()
     try:
         records = read_records(data, file.relative, fmt)
@@ -303,9 +325,9 @@ def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fm
         return FileOutcome(file, LOAD_FAILED, errors=[(e.line, e.message, None, "100069")])
     outcome = FileOutcome(file, LOADED, rows_parsed=len(records))
     if plan.transform is not None:
-        good = _load_transformed(ctx, duck, plan, fmt, file, records, targets, mode, outcome)
+        insert_good_rows = _load_transformed(ctx, duck, plan, fmt, file, records, targets, mode, outcome)
     else:
-        good = _load_plain(duck, plan, fmt, file, data, records, targets, mode, options, outcome)
+        insert_good_rows = _load_plain(duck, plan, fmt, file, data, records, targets, mode, options, outcome)
     errors = len(outcome.errors)
     if mode == "CONTINUE":
         outcome.error_limit = len(records)
@@ -315,7 +337,7 @@ def _load_file(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fm
         outcome.status, outcome.rows_loaded = LOAD_FAILED, 0
         return outcome
     if mode != "ABORT_STATEMENT" or not errors:
-        outcome.rows_loaded = good()
+        outcome.rows_loaded = insert_good_rows()
     if errors:
         outcome.status = PARTIALLY_LOADED if outcome.rows_loaded else LOAD_FAILED
     return outcome
@@ -536,3 +558,7 @@ def _load_transformed(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyP
 def register(engine: Engine) -> None:
     engine.route("COPY", "INTO", copy_into)
     engine.route("LIST", "", list_stage)
+    engine.route("REMOVE", "", remove_files)
+    engine.route("RM", "", remove_files)
+    engine.route("PUT", "", put_through_sql_api)
+    engine.route("GET", "", put_through_sql_api)

@@ -9,6 +9,7 @@ its own catalog. All statements run one at a time under one lock, as one warehou
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,13 +18,16 @@ import duckdb
 import snowflake.connector.errors
 from fakesnow.conn import FakeSnowflakeConnection
 
+from . import statements
 from .auth import Users
 from .s3access import AwsAccess
 from .catalog import Catalog
 from .duck import PersistentFakeSnow, set_context
 from .errors import SqlError
+from .external_table_statements import refresh_referenced
 from .results import Result, result_from_arrow
-from .sqltext import QUOTED, WORD, TokenStream, tokenize
+from .session_statements import substitute_session_functions
+from .sqltext import WORD, TokenStream, tokenize
 
 Handler = Callable[["Context"], Result]
 
@@ -162,9 +166,6 @@ class Engine:
             self.fakesnow.attach(self.catalog.data["databases"][name]["name"])
         self.lock = threading.RLock()
         self.routes: dict[tuple[str, str], Handler] = {}
-        # Imported here: the statement modules use Context and register their routes on this engine.
-        from . import statements
-
         statements.register(self)
 
     def close(self) -> None:
@@ -176,10 +177,17 @@ class Engine:
 
     def new_session(self, user: str, database: str | None = None, schema: str | None = None,
                     warehouse: str | None = None, role: str | None = None) -> Session:
-        session = Session(user=user, warehouse=warehouse, role=role or "ACCOUNTADMIN")
-        if database:
+        """A session in the requested context. As in Snowflake, a database or schema that does not exist
+        leaves the session without a current one (statements needing it fail with 090105/090106)."""
+        session = Session(user=user, role=role or "ACCOUNTADMIN")
+        if warehouse and self.catalog.get("warehouses", (warehouse,)) is not None:
+            session.warehouse = warehouse
+        if database and self.catalog.get("databases", (database,)) is not None:
             session.database = database
-            session.schema = schema or "PUBLIC"
+            wanted = schema or "PUBLIC"
+            exists = self.fakesnow.query("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
+                                         [database, wanted])
+            session.schema = wanted if exists else None
         return session
 
     def execute(self, session: Session, text: str, params: list[Any] | None = None,
@@ -192,6 +200,8 @@ class Engine:
             handler = self.routes.get((command, kind)) or self.routes.get((command, ""))
             if handler is not None:
                 return handler(context)
+            # A query over an external table sees the stage's files as they are now.
+            refresh_referenced(context)
             return context.fakesnow()
 
     def fake_session(self, session: Session) -> FakeSnowflakeConnection:
@@ -201,8 +211,6 @@ class Engine:
         return session.fake
 
     def run_fakesnow(self, context: Context, text: str, params: list[Any] | None) -> Result:
-        from .session_statements import substitute_session_functions
-
         text = substitute_session_functions(text, context.session)
         fake = self.fake_session(context.session)
         cursor = fake.cursor()
@@ -212,13 +220,17 @@ class Engine:
             cursor.execute(text, binding_params=params)
         except snowflake.connector.errors.Error as e:
             context.cancellation.check()
-            raise SqlError(f"{e.errno:06d}" if e.errno else "002003", e.sqlstate or "42000", _fakesnow_message(e)) from None
+            code = f"{e.errno:06d}" if e.errno else "002003"
+            if code in ("001003", "009999") and _is_command(text):
+                # fakesnow passed a Snowflake command it does not know (CREATE ROLE, GRANT...) on to DuckDB.
+                raise SqlError.unsupported(_command_words(text)) from None
+            raise _snowflake_error(code, e.sqlstate or "42000", _fakesnow_message(e)) from None
         except duckdb.InterruptException:
             context.cancellation.check()
             raise SqlError.canceled() from None
         except duckdb.Error as e:
             context.cancellation.check()
-            raise SqlError("100038", "22018", str(e).split("\n")[0]) from None
+            raise _snowflake_error("100038", "22018", str(e).split("\n")[0]) from None
         finally:
             context.cancellation.running(None)
         # fakesnow may have switched database/schema (USE, CREATE SCHEMA): keep the session in step.
@@ -233,6 +245,37 @@ class Engine:
         return result_from_arrow(table, types)
 
 
+# Statements whose parse failure means "the emulator does not know this command", not a typo in a query.
+_COMMANDS = ("CREATE", "ALTER", "DROP", "SHOW", "DESC", "DESCRIBE", "GRANT", "REVOKE", "UNDROP", "USE", "CALL",
+             "EXECUTE", "PUT", "GET", "REMOVE", "RM", "COMMENT")
+
+
+def _command_words(text: str) -> str:
+    words = [t.value.upper() for t in tokenize(text)[:4] if t.kind == WORD]
+    return " ".join(words[:3])
+
+
+def _is_command(text: str) -> bool:
+    tokens = tokenize(text)
+    return bool(tokens) and tokens[0].kind == WORD and tokens[0].value.upper() in _COMMANDS
+
+
+_MISSING = (
+    (re.compile(r'Catalog "([^"]+)" does not exist'), "Database"),
+    (re.compile(r'Schema with name "?([^"\s]+)"? does not exist'), "Schema"),
+    (re.compile(r'Table with name "?([^"\s!]+)"? does not exist'), "Table"),
+    (re.compile(r'Table "([^"]+)" does not exist'), "Table"),
+)
+
+
+def _snowflake_error(code: str, sqlstate: str, message: str) -> SqlError:
+    """DuckDB's wording of a missing object, as Snowflake's 002003 'does not exist or not authorized'."""
+    for pattern, kind in _MISSING:
+        if m := pattern.search(message):
+            return SqlError.does_not_exist(kind, m.group(1))
+    return SqlError(code, sqlstate, message)
+
+
 def _fakesnow_message(error: snowflake.connector.errors.Error) -> str:
     message = getattr(error, "raw_msg", None) or error.msg or str(error)
     # fakesnow says "Catalog Error: Table with name X does not exist!"; Snowflake words it its own way.
@@ -240,6 +283,3 @@ def _fakesnow_message(error: snowflake.connector.errors.Error) -> str:
         return "SQL compilation error:\n" + message.split("Catalog Error: ", 1)[1].split("\n")[0]
     return message
 
-
-def is_identifier_token(token: Any) -> bool:
-    return token.kind in (WORD, QUOTED)

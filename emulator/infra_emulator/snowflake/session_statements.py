@@ -55,6 +55,8 @@ def substitute_session_functions(text: str, session: Session) -> str:
     """CURRENT_USER() and its kin as literals: DuckDB knows nothing of Snowflake's session."""
     values = {
         "CURRENT_USER": session.user,
+        "CURRENT_DATABASE": session.database,
+        "CURRENT_SCHEMA": session.schema,
         "CURRENT_ROLE": session.role,
         "CURRENT_WAREHOUSE": session.warehouse,
         "CURRENT_ACCOUNT": ACCOUNT,

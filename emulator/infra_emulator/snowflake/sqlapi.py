@@ -190,7 +190,10 @@ class SqlApi:
         worker = threading.Thread(target=self._run, args=(record, principal.user, body), daemon=True,
                                   name=f"statement-{record.handle[:8]}")
         worker.start()
-        return self._answer(record, wait=not _truthy(request.args.get("async")))
+        if _truthy(request.args.get("async")):
+            # Always the handle, even when the statement is already done: the client polls for the result.
+            return self._in_progress(record)
+        return self._answer(record, wait=True)
 
     def on_status(self, request: Request, handle: str) -> Response:
         self._principal(request)
@@ -297,15 +300,7 @@ class SqlApi:
         if wait:
             record.done.wait(SYNC_WAIT_SECONDS)
         if not record.done.is_set():
-            return json_response(
-                {
-                    "code": ASYNC_CODE,
-                    "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring and management.",
-                    "statementHandle": record.handle,
-                    "statementStatusUrl": self._status_url(record.handle),
-                },
-                202,
-            )
+            return self._in_progress(record)
         if record.error is not None:
             body = {
                 **record.error.as_json(),
@@ -315,6 +310,18 @@ class SqlApi:
             }
             return json_response(body, 408 if record.error.code == "000630" else 422)
         return json_response(self._result_set(record))
+
+    def _in_progress(self, record: StatementRecord) -> Response:
+        return json_response(
+            {
+                "code": ASYNC_CODE,
+                "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring "
+                "and management.",
+                "statementHandle": record.handle,
+                "statementStatusUrl": self._status_url(record.handle),
+            },
+            202,
+        )
 
     def _rows(self, record: StatementRecord, start: int, stop: int) -> list[list[str | None]]:
         assert record.result is not None

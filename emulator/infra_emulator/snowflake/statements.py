@@ -9,10 +9,13 @@ if TYPE_CHECKING:
 
 
 def register(engine: Engine) -> None:
+    # Imported when registering: each module's handlers take the engine's Context, so engine.py imports this one.
     from . import (
         copy_statements,
         database_statements,
+        external_table_statements,
         integration_statements,
+        pipe_statements,
         session_statements,
         stage_statements,
         table_statements,
@@ -21,5 +24,6 @@ def register(engine: Engine) -> None:
     )
 
     for module in (session_statements, users_statements, database_statements, table_statements, integration_statements,
-                   warehouse_statements, stage_statements, copy_statements):
+                   warehouse_statements, stage_statements, copy_statements, pipe_statements,
+                   external_table_statements):
         module.register(engine)

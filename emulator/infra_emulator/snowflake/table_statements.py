@@ -9,6 +9,7 @@ VARCHAR(100) stays VARCHAR(100).
 from __future__ import annotations
 
 import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -39,6 +40,46 @@ def _identifier(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
 
 
+# Snowflake types fakesnow stores as another (TIMESTAMP_LTZ as TIMESTAMP_TZ, ARRAY and OBJECT as VARIANT):
+# the declared type is recorded so DESC TABLE reports it.
+_RECORDED_TYPES = {exp.DataType.Type.TIMESTAMPLTZ: "TIMESTAMP_LTZ", exp.DataType.Type.ARRAY: "ARRAY",
+                   exp.DataType.Type.OBJECT: "OBJECT", exp.DataType.Type.GEOGRAPHY: "GEOGRAPHY",
+                   exp.DataType.Type.GEOMETRY: "GEOMETRY"}
+
+
+def _recorded_type(kind: exp.Expression | None) -> str | None:
+    if not isinstance(kind, exp.DataType) or kind.this not in _RECORDED_TYPES:
+        return None
+    name = _RECORDED_TYPES[kind.this]
+    if name == "TIMESTAMP_LTZ":
+        precision = kind.expressions[0].name if kind.expressions else "9"
+        return f"TIMESTAMP_LTZ({precision})"
+    return name
+
+
+def _take_column_properties(record: dict[str, Any], column: exp.ColumnDef) -> None:
+    """Moves what DuckDB would lose or enforce wrongly from a column definition into the table's record:
+    its comment and primary key (kept out of DuckDB), its declared type and default text (kept in DuckDB too)."""
+    name = _name(column.this)
+    record.setdefault("column_types", {}).pop(name, None)
+    record.setdefault("column_defaults", {}).pop(name, None)
+    if (declared := _recorded_type(column.args.get("kind"))) is not None:
+        record["column_types"][name] = declared
+    for constraint in list(column.args.get("constraints") or []):
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.CommentColumnConstraint):
+            record["column_comments"][name] = kind.this.name
+            constraint.pop()
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            record["primary_key"].append(name)
+            constraint.pop()
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            constraint.pop()
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            # Snowflake shows a default as written (CURRENT_TIMESTAMP(), FALSE); DuckDB rewrites it.
+            record["column_defaults"][name] = kind.this.sql(dialect="snowflake")
+
+
 def table_exists(ctx: Context, database: str, schema: str, name: str) -> bool:
     rows = ctx.duck("SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
                     [database, schema, name])
@@ -47,7 +88,7 @@ def table_exists(ctx: Context, database: str, schema: str, name: str) -> bool:
 
 def require_table(ctx: Context, parts: tuple[str, str, str]) -> None:
     require_schema(ctx, parts[0], parts[1])
-    if not table_exists(ctx, *parts):
+    if not table_exists(ctx, *parts) or ctx.engine.catalog.get("external_tables", parts) is not None:
         raise SqlError.does_not_exist("Table", qualified_sql(parts))
 
 
@@ -92,6 +133,7 @@ def create_table(ctx: Context) -> Result:
     record: dict[str, Any] = {
         "name": parts[2], "parts": list(parts), "created_on": now_iso(), "comment": "", "cluster_by": [],
         "transient": False, "primary_key": [], "column_comments": {}, "retention_time": DEFAULT_RETENTION_DAYS,
+        "column_types": {}, "column_defaults": {},
     }
     # Take Snowflake-only properties off the statement and into the record.
     if properties is not None:
@@ -99,7 +141,7 @@ def create_table(ctx: Context) -> Result:
             if isinstance(prop, exp.TransientProperty):
                 record["transient"] = True
             elif isinstance(prop, exp.ClusterProperty):
-                record["cluster_by"] = [p.sql(dialect="snowflake") for p in prop.expressions]
+                record["cluster_by"] = [_cluster_key(p.sql(dialect="snowflake")) for p in prop.expressions]
             elif isinstance(prop, exp.SchemaCommentProperty):
                 record["comment"] = prop.this.name
             elif isinstance(prop, exp.TemporaryProperty):
@@ -111,17 +153,7 @@ def create_table(ctx: Context) -> Result:
     if schema_node is not None:
         for column in list(schema_node.expressions):
             if isinstance(column, exp.ColumnDef):
-                name = _name(column.this)
-                for constraint in list(column.args.get("constraints") or []):
-                    kind = constraint.args.get("kind")
-                    if isinstance(kind, exp.CommentColumnConstraint):
-                        record["column_comments"][name] = kind.this.name
-                        constraint.pop()
-                    elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
-                        record["primary_key"].append(name)
-                        constraint.pop()
-                    elif isinstance(kind, exp.UniqueColumnConstraint):
-                        constraint.pop()
+                _take_column_properties(record, column)
             elif isinstance(column, exp.PrimaryKey):
                 record["primary_key"] = [_name(e if isinstance(e, exp.Identifier) else e.this) for e in column.expressions]
                 column.pop()
@@ -222,7 +254,19 @@ def alter_table(ctx: Context) -> Result:
             ctx.duck(f"ALTER TABLE {target} ALTER COLUMN {duck_ident(column)} DROP NOT NULL")
         else:
             # SET DATA TYPE and the like: fakesnow records the declared type (VARCHAR lengths) for DESC.
-            return ctx.fakesnow()
+            s.accept("SET", "DATA")
+            s.accept("TYPE")
+            type_text = s.rest()
+            result = ctx.fakesnow()
+            record.setdefault("column_types", {}).pop(column, None)
+            try:
+                declared = _recorded_type(sqlglot.parse_one(f"CAST(NULL AS {type_text})", read="snowflake").to)
+            except (sqlglot.errors.ParseError, AttributeError):
+                declared = None
+            if declared is not None:
+                record["column_types"][column] = declared
+            catalog.put("tables", parts, record)
+            return result
         catalog.put("tables", parts, record)
         return done
     if s.accept("DROP"):
@@ -233,7 +277,8 @@ def alter_table(ctx: Context) -> Result:
             s.accept_symbol(",")
         result = ctx.fakesnow()
         for column in dropped:
-            record["column_comments"].pop(column, None)
+            for properties in ("column_comments", "column_types", "column_defaults"):
+                record.setdefault(properties, {}).pop(column, None)
             ctx.duck("DELETE FROM _fs_global._fs_information_schema._fs_columns_ext WHERE ext_table_catalog = ? AND "
                      "ext_table_schema = ? AND ext_table_name = ? AND ext_column_name = ?", [*parts, column])
         record["primary_key"] = [c for c in record["primary_key"] if c not in dropped]
@@ -247,8 +292,10 @@ def alter_table(ctx: Context) -> Result:
         ctx.duck("UPDATE _fs_global._fs_information_schema._fs_columns_ext SET ext_column_name = ? WHERE "
                  "ext_table_catalog = ? AND ext_table_schema = ? AND ext_table_name = ? AND ext_column_name = ?",
                  [new, *parts, old])
-        if old in record["column_comments"]:
-            record["column_comments"][new] = record["column_comments"].pop(old)
+        for properties in ("column_comments", "column_types", "column_defaults"):
+            values = record.setdefault(properties, {})
+            if old in values:
+                values[new] = values.pop(old)
         record["primary_key"] = [new if c == old else c for c in record["primary_key"]]
         catalog.put("tables", parts, record)
         return done
@@ -286,8 +333,22 @@ def _expression_list(s: TokenStream) -> list[str]:
         elif (token.is_symbol(",") or token.is_symbol(")")) and depth == 0:
             items.append(s.text[start:token.start].strip())
             if token.is_symbol(")"):
-                return [i.upper() for i in items]
+                return [_cluster_key(i) for i in items]
             start = s.peek().start if s.peek() else token.end
+
+
+def _cluster_key(text: str) -> str:
+    """A clustering expression as SHOW TABLES shows it: identifiers that need no quotes without them."""
+    try:
+        expression = sqlglot.parse_one(text, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return text.strip()
+    for identifier in expression.find_all(exp.Identifier):
+        if not identifier.quoted:
+            identifier.set("this", identifier.this.upper())
+        elif re.fullmatch(r"[A-Z_][A-Z0-9_$]*", identifier.this):
+            identifier.set("quoted", False)
+    return expression.sql(dialect="snowflake")
 
 
 def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any], action_text: str) -> Result:
@@ -296,16 +357,8 @@ def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any
         statement = sqlglot.parse_one(ctx.text, read="snowflake")
     except sqlglot.errors.ParseError as e:
         raise SqlError.syntax(str(e).split("\n")[0]) from None
-    for column in statement.find_all(exp.ColumnDef):
-        name = _name(column.this)
-        for constraint in list(column.args.get("constraints") or []):
-            kind = constraint.args.get("kind")
-            if isinstance(kind, exp.CommentColumnConstraint):
-                record["column_comments"][name] = kind.this.name
-                constraint.pop()
-            elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
-                record["primary_key"].append(name)
-                constraint.pop()
+    for column in list(statement.find_all(exp.ColumnDef)):
+        _take_column_properties(record, column)
     table = statement.find(exp.Table)
     if table is not None:
         table.set("this", _identifier(parts[2]))
@@ -323,7 +376,7 @@ def drop_table(ctx: Context) -> Result:
     s.expect("DROP", "TABLE")
     if_exists = s.if_exists()
     parts = ctx.object_name(s.qualified_name(), "DROP TABLE")
-    if not table_exists(ctx, *parts):
+    if not table_exists(ctx, *parts) or ctx.engine.catalog.get("external_tables", parts) is not None:
         if if_exists:
             return Result.status(f"Drop statement executed successfully ({parts[2]} already dropped).")
         require_table(ctx, parts)
@@ -355,9 +408,10 @@ def show_tables(ctx: Context) -> Result:
         "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
         databases,
     )
+    external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
     rows = []
     for database, schema, name in tables:
-        if not show.in_scope(database, schema) or not show.matches_name(name):
+        if not show.in_scope(database, schema) or not show.matches_name(name) or (database, schema, name) in external:
             continue
         record = table_record(ctx, (database, schema, name))
         # Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes).
@@ -412,9 +466,11 @@ def describe_table(ctx: Context) -> Result:
     record = table_record(ctx, parts)
     rows = []
     for name, type_text, nullable, default in ctx.duck(_COLUMN_TYPES_SQL, list(parts)):
+        declared_default = record.get("column_defaults", {}).get(name)
         rows.append({
-            "name": name, "type": _snowflake_type(type_text), "kind": "COLUMN",
-            "null?": "Y" if nullable == "YES" else "N", "default": _default_text(default),
+            "name": name, "type": record.get("column_types", {}).get(name) or _snowflake_type(type_text),
+            "kind": "COLUMN", "null?": "Y" if nullable == "YES" else "N",
+            "default": declared_default if declared_default is not None else _default_text(default),
             "primary key": "Y" if name in record.get("primary_key", []) else "N", "unique key": "N",
             "check": None, "expression": None, "comment": record.get("column_comments", {}).get(name),
             "policy name": None, "privacy domain": None,
