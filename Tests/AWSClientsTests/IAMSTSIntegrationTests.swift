@@ -131,6 +131,33 @@ final class IAMSTSIntegrationTests: MotoTestCase {
         XCTAssertTrue(asRole.arn.contains(":assumed-role/\(role.roleName)/infra-test"), asRole.arn)
     }
 
+    /// A `role_arn` profile resolved end to end: source keys from the credentials file, AssumeRole
+    /// with the external id against moto's STS, then calls signed with the temporary credentials.
+    func testRoleProfileFromSharedFilesAssumesTheRole() async throws {
+        let role = try await iam.createRole(name: uniqueName("profile-role"), assumeRolePolicyDocument: trust)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("aws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n"
+            .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
+        try """
+            [profile loader]
+            role_arn = \(role.arn)
+            source_profile = base
+            external_id = ext-42
+            role_session_name = from-profile
+            region = eu-west-1
+            """.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        let environment = AWSEnvironment(variables: [
+            "HOME": home.path, "AWS_PROFILE": "loader", "AWS_ENDPOINT_URL": Self.server!.url.absoluteString,
+        ])
+        let resolved = try await environment.configuration()
+        XCTAssertNotEqual(resolved.credentials.accessKeyId, "AKIDBASE")
+        XCTAssertNotNil(resolved.credentials.sessionToken)
+        let identity = try await STSClient(configuration: resolved).getCallerIdentity()
+        XCTAssertTrue(identity.arn.contains(":assumed-role/\(role.roleName)/from-profile"), identity.arn)
+    }
+
     func json(_ text: String?) throws -> NSDictionary {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(XCTUnwrap(text).utf8)) as? NSDictionary)
     }

@@ -35,7 +35,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         let text = String(decoding: body.prefix(512), as: UTF8.self).trimmed
         return AWSError(service: service, status: status, code: codeForStatus(status),
-                        message: text.isEmpty ? HTTPURLResponseText.reason(status) : text, requestId: headerRequestId)
+                        message: text.isEmpty ? HTTPStatusText.reason(status) : text, requestId: headerRequestId)
     }
 
     static func codeForStatus(_ status: Int) -> String {
@@ -64,7 +64,7 @@ public struct AWSResponseError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String { "\(service) \(action): unexpected response: \(reason)" }
 }
 
-enum HTTPURLResponseText {
+enum HTTPStatusText {
     static func reason(_ status: Int) -> String {
         switch status {
         case 400: return "Bad Request"

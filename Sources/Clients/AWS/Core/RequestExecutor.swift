@@ -75,8 +75,7 @@ struct RequestExecutor: Sendable {
     /// Signed afresh for every attempt, so a retry after a long back-off carries a current date.
     func signed(_ operation: OperationRequest) throws -> HTTPRequest {
         let origin = operation.origin
-        let host = ServiceEndpoint(url: origin, signingRegion: endpoint.signingRegion, isCustom: endpoint.isCustom)
-            .hostHeader()
+        let host = ServiceEndpoint.hostHeader(for: origin)
         let signer = SigV4Signer(credentials: credentials, region: endpoint.signingRegion, service: service, rules: rules)
         let request = SigV4Request(method: operation.method, path: operation.path.isEmpty ? "/" : operation.path,
                                    query: operation.query, headers: [HTTPHeader("Host", host)] + operation.headers,

@@ -23,9 +23,14 @@ public struct ServiceEndpoint: Sendable, Equatable {
     }
 
     /// The `Host` header value: the port only when it is not the scheme's default (as URLSession sends it).
-    public func hostHeader(host: String? = nil) -> String {
-        let name = host ?? self.host
-        guard let port, !(scheme == "http" && port == 80), !(scheme == "https" && port == 443) else { return name }
+    public func hostHeader() -> String { Self.hostHeader(for: url) }
+
+    public static func hostHeader(for url: URL) -> String {
+        let name = url.host ?? ""
+        let scheme = url.scheme ?? "https"
+        guard let port = url.port, !(scheme == "http" && port == 80), !(scheme == "https" && port == 443) else {
+            return name
+        }
         return "\(name):\(port)"
     }
 

@@ -30,23 +30,36 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         if !request.body.isEmpty || ["PUT", "POST"].contains(request.method) {
             urlRequest.httpBody = request.body
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: urlRequest) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: Self.classify(error))
-                    return
+        let outcome = Outcome()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let task = session.dataTask(with: urlRequest) { data, response, error in
+                    if let error {
+                        outcome.finish(continuation, .failure(Self.classify(error)))
+                        return
+                    }
+                    guard let http = response as? HTTPURLResponse else {
+                        outcome.finish(continuation, .failure(TransportError.other("not an HTTP response")))
+                        return
+                    }
+                    var headers: [String: String] = [:]
+                    for (name, value) in http.allHeaderFields {
+                        headers[String(describing: name).lowercased()] = String(describing: value)
+                    }
+                    outcome.finish(continuation, .success(HTTPResponse(status: http.statusCode, headers: headers,
+                                                                       body: data ?? Data())))
                 }
-                guard let http = response as? HTTPURLResponse else {
-                    continuation.resume(throwing: TransportError.other("not an HTTP response"))
-                    return
+                outcome.start(task)
+                // URLSession on Linux does not reliably end a request whose server goes silent
+                // (seen against a loopback server that accepts and never answers), so the
+                // deadline is enforced here as well.
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                    outcome.finish(continuation, .failure(TransportError.timedOut))
                 }
-                var headers: [String: String] = [:]
-                for (name, value) in http.allHeaderFields {
-                    headers[String(describing: name).lowercased()] = String(describing: value)
-                }
-                continuation.resume(returning: HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
+                task.resume()
             }
-            task.resume()
+        } onCancel: {
+            outcome.cancel()
         }
     }
 
@@ -62,6 +75,37 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         default:
             return .other("\(urlError.code.rawValue): \(urlError.localizedDescription)")
         }
+    }
+}
+
+/// Resumes the continuation exactly once, whichever of answer, deadline or cancellation comes first.
+private final class Outcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished = false
+    private var task: URLSessionDataTask?
+
+    func start(_ task: URLSessionDataTask) {
+        lock.lock()
+        self.task = task
+        lock.unlock()
+    }
+
+    func finish(_ continuation: CheckedContinuation<HTTPResponse, Error>, _ result: Result<HTTPResponse, Error>) {
+        lock.lock()
+        let first = !finished
+        finished = true
+        let task = self.task
+        lock.unlock()
+        guard first else { return }
+        if case .failure = result { task?.cancel() }
+        continuation.resume(with: result)
+    }
+
+    func cancel() {
+        lock.lock()
+        let task = self.task
+        lock.unlock()
+        task?.cancel()
     }
 }
 
