@@ -33,8 +33,8 @@ public struct RoleKind: ResourceKind {
                     PropertySchema("on", .oneOf([.string, .list(.string)])), PropertySchema("condition", .any),
                     PropertySchema("sid", .string),
                 ])), summary: "permissions in shorthand: [{allow: [s3:GetObject], on: arn…}]"),
-                PropertySchema("inline_policies", .map(.any), default: .map([:]), summary: "name → policy document"),
-                PropertySchema("managed_policies", .set(.string), default: .list([]), summary: "policy ARNs to attach"),
+                PropertySchema("inline_policies", .map(.any), summary: "name → policy document; read (one call each) only when declared"),
+                PropertySchema("managed_policies", .set(.string), summary: "policy ARNs to attach; read only when declared"),
                 PropertySchema("tags", .map(.string), default: .map([:])),
             ],
             attributes: [

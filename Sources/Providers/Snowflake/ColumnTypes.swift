@@ -3,6 +3,22 @@ import Foundation
 /// Snowflake's data types as it reports them: `VARCHAR` is `VARCHAR(16777216)`, `INT` is `NUMBER(38,0)`,
 /// `TIMESTAMP_NTZ` is `TIMESTAMP_NTZ(9)`. Both sides of a comparison go through this, so spelling never diffs.
 enum ColumnType {
+    /// SHOW COLUMNS reports types as JSON (`{"type":"FIXED","precision":38,"scale":0}`); the canonical text is
+    /// what DESC TABLE would show.
+    static func canonical(showColumnsJSON json: String) -> String {
+        guard let data = json.data(using: .utf8), let m = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let type = (m["type"] as? String)?.uppercased() else { return canonical(json) }
+        func int(_ k: String) -> Int? { (m[k] as? NSNumber)?.intValue }
+        switch type {
+        case "FIXED": return "NUMBER(\(int("precision") ?? 38),\(int("scale") ?? 0))"
+        case "TEXT": return "VARCHAR(\(int("length") ?? 16_777_216))"
+        case "REAL": return "FLOAT"
+        case "BINARY": return "BINARY(\(int("length") ?? 8_388_608))"
+        case "TIME", "TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP_TZ": return "\(type)(\(int("scale") ?? 9))"
+        default: return canonical(type)
+        }
+    }
+
     static func canonical(_ text: String) -> String {
         let t = text.trimmingCharacters(in: .whitespaces).uppercased()
         let base: String

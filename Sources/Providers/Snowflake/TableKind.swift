@@ -102,26 +102,37 @@ public struct TableKind: ResourceKind {
         let rows = SnowflakeKindSupport.index(try await sql.query("SHOW TABLES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
-        // SHOW lacks the columns and keys: DESC each table, all in one request.
-        let details = try await sql.queryBatch(present.map { "DESC TABLE \(QualifiedName(parsing: $0).sql)" })
+        // SHOW TABLES lacks columns and keys. Two more account-wide statements bring them for every table at
+        // once, so a refresh costs three statements whatever the number of tables (DESC per table would cost
+        // one request each). SHOW COLUMNS lists a table's columns in their ordinal order.
+        async let columnRows = sql.query("SHOW COLUMNS IN ACCOUNT")
+        async let keyRows = sql.query("SHOW PRIMARY KEYS IN ACCOUNT")
+        let wanted = Set(present)
+        var columnsByTable: [String: [Value]] = [:]
+        for c in try await columnRows where (c["kind"] ?? "COLUMN").uppercased() == "COLUMN" {
+            let table = QualifiedName([c["database_name"], c["schema_name"], c["table_name"]].map { SnowflakeName(stored: $0 ?? "") }).description
+            guard wanted.contains(table) else { continue }
+            let defaultText = c["default"].flatMap { $0.isEmpty ? nil : $0 }
+            columnsByTable[table, default: []].append(.map([
+                "name": .string(SnowflakeName(stored: c["column_name"] ?? "").description),
+                "type": .string(ColumnType.canonical(showColumnsJSON: c["data_type"] ?? "")),
+                "nullable": .bool(["true", "y", "yes"].contains((c["null?"] ?? "true").lowercased())),
+                "default": defaultText.map(Value.string) ?? .null,
+                "comment": .string(c["comment"] ?? ""),
+            ]))
+        }
+        var keysByTable: [String: [(Int, String)]] = [:]
+        for k in try await keyRows {
+            let table = QualifiedName([k["database_name"], k["schema_name"], k["table_name"]].map { SnowflakeName(stored: $0 ?? "") }).description
+            guard wanted.contains(table) else { continue }
+            keysByTable[table, default: []].append((Int(k["key_sequence"] ?? "") ?? 0, SnowflakeName(stored: k["column_name"] ?? "").description))
+        }
         var out: [String: LiveObject] = [:]
-        for (identity, describe) in zip(present, details) {
+        for identity in present {
             let row = rows[identity]!
             let q = QualifiedName(parsing: identity)
-            var columns: [Value] = []
-            var primaryKey: [Value] = []
-            for c in describe where (c["kind"] ?? "COLUMN").uppercased() == "COLUMN" {
-                let name = SnowflakeName(stored: c["name"] ?? "").description
-                let defaultText = c["default"].flatMap { $0.isEmpty ? nil : $0 }
-                columns.append(.map([
-                    "name": .string(name),
-                    "type": .string(ColumnType.canonical(c["type"] ?? "")),
-                    "nullable": .bool((c["null?"] ?? "Y").uppercased() == "Y"),
-                    "default": defaultText.map(Value.string) ?? .null,
-                    "comment": .string(c["comment"] ?? ""),
-                ]))
-                if (c["primary key"] ?? "N").uppercased() == "Y" { primaryKey.append(.string(name)) }
-            }
+            let columns = columnsByTable[identity] ?? []
+            let primaryKey: [Value] = (keysByTable[identity] ?? []).sorted { $0.0 < $1.0 }.map { .string($0.1) }
             let clusterBy = (row["cluster_by"] ?? "").trimmingCharacters(in: .whitespaces)
             let clusterKeys: [Value] = clusterBy.isEmpty ? [] : clusterBy
                 .replacingOccurrences(of: "LINEAR(", with: "").replacingOccurrences(of: ")", with: "").replacingOccurrences(of: "(", with: "")

@@ -144,7 +144,7 @@ def _statement_kind(tokens: list) -> tuple[str, str]:
     kinds = (
         "STORAGE INTEGRATIONS", "STORAGE INTEGRATION", "EXTERNAL TABLES", "EXTERNAL TABLE", "FILE FORMATS",
         "FILE FORMAT", "INTEGRATIONS", "INTEGRATION", "DATABASES", "DATABASE", "SCHEMAS", "SCHEMA", "TABLES", "TABLE",
-        "STAGES", "STAGE", "WAREHOUSES", "WAREHOUSE", "PIPES", "PIPE", "USERS", "USER", "INTO",
+        "STAGES", "STAGE", "WAREHOUSES", "WAREHOUSE", "PIPES", "PIPE", "USERS", "USER", "INTO", "COLUMNS", "PRIMARY KEYS",
     )
     for kind in kinds:
         n = len(kind.split())

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .engine import Context
 
 OBJECT_WORDS = ("TERSE", "STORAGE", "EXTERNAL", "FILE", "INTEGRATIONS", "DATABASES", "SCHEMAS", "TABLES", "STAGES",
-                "FORMATS", "WAREHOUSES", "PIPES", "USERS", "COLUMNS", "OBJECTS", "VIEWS")
+                "FORMATS", "WAREHOUSES", "PIPES", "USERS", "COLUMNS", "OBJECTS", "VIEWS", "PRIMARY", "KEYS")
 
 
 @dataclass

@@ -9,6 +9,7 @@ VARCHAR(100) stays VARCHAR(100).
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -495,7 +496,96 @@ def _default_text(default: str | None) -> str | None:
     return text
 
 
+# -- SHOW COLUMNS / SHOW PRIMARY KEYS: every table's columns and keys in one statement ----------------------
+
+SHOW_COLUMNS_COLUMNS = [
+    Column.text("table_name"), Column.text("schema_name"), Column.text("column_name"), Column.text("data_type"),
+    Column.text("null?"), Column.text("default"), Column.text("kind"), Column.text("expression"), Column.text("comment"),
+    Column.text("database_name"), Column.text("autoincrement"), Column.text("schema_evolution_record"),
+]
+
+SHOW_PRIMARY_KEYS_COLUMNS = [
+    Column.timestamp_ltz("created_on"), Column.text("database_name"), Column.text("schema_name"), Column.text("table_name"),
+    Column.text("column_name"), Column.number("key_sequence"), Column.text("constraint_name"), Column.text("rely"),
+    Column.text("comment"),
+]
+
+
+def _data_type_json(type_text: str, nullable: bool) -> str:
+    """SHOW COLUMNS spells types as JSON, e.g. {"type":"FIXED","precision":38,"scale":0,"nullable":true}."""
+    match = re.match(r"^([A-Z_]+)(?:\((\d+)(?:,(\d+))?\))?$", type_text.upper().replace(" ", ""))
+    base, first, second = (match.group(1), match.group(2), match.group(3)) if match else (type_text.upper(), None, None)
+    if base == "NUMBER":
+        doc = {"type": "FIXED", "precision": int(first or 38), "scale": int(second or 0)}
+    elif base == "VARCHAR":
+        length = int(first or 16777216)
+        doc = {"type": "TEXT", "length": length, "byteLength": min(length * 4, 16777216), "fixed": False}
+    elif base == "FLOAT":
+        doc = {"type": "REAL"}
+    elif base in ("TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP_TZ", "TIME"):
+        doc = {"type": base, "precision": 0, "scale": int(first or 9)}
+    elif base == "BINARY":
+        doc = {"type": "BINARY", "length": int(first or 8388608), "byteLength": int(first or 8388608), "fixed": False}
+    else:
+        doc = {"type": base}
+    doc["nullable"] = nullable
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _tables_in_scope(ctx: Context, show) -> list[tuple[str, str, str]]:
+    databases = [r["name"] for r in ctx.engine.catalog.values("databases")]
+    if not databases:
+        return []
+    placeholders = ", ".join("?" for _ in databases)
+    tables = ctx.duck(
+        f"SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+        f"WHERE database_name IN ({placeholders}) AND NOT temporary AND schema_name NOT IN "
+        "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
+        databases,
+    )
+    external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
+    return [tuple(t) for t in tables if show.in_scope(t[0], t[1]) and tuple(t) not in external]
+
+
+def show_columns(ctx: Context) -> Result:
+    show = parse_show(ctx)
+    rows = []
+    for parts in _tables_in_scope(ctx, show):
+        record = table_record(ctx, parts)
+        for name, type_text, nullable, default in ctx.duck(_COLUMN_TYPES_SQL, list(parts)):
+            if not show.matches_name(name):
+                continue
+            declared_default = record.get("column_defaults", {}).get(name)
+            snowflake_type = record.get("column_types", {}).get(name) or _snowflake_type(type_text)
+            rows.append({
+                "table_name": parts[2], "schema_name": parts[1], "column_name": name,
+                "data_type": _data_type_json(snowflake_type, nullable == "YES"),
+                "null?": "true" if nullable == "YES" else "false",
+                "default": (declared_default if declared_default is not None else _default_text(default)) or "",
+                "kind": "COLUMN", "expression": "", "comment": record.get("column_comments", {}).get(name) or "",
+                "database_name": parts[0], "autoincrement": "", "schema_evolution_record": None,
+            })
+    return show.limit(Result.of(SHOW_COLUMNS_COLUMNS, rows))
+
+
+def show_primary_keys(ctx: Context) -> Result:
+    show = parse_show(ctx)
+    rows = []
+    for parts in _tables_in_scope(ctx, show):
+        record = table_record(ctx, parts)
+        for position, column in enumerate(record.get("primary_key", []), start=1):
+            rows.append({
+                "created_on": datetime.datetime.fromisoformat(record["created_on"]) if record.get("created_on")
+                else datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
+                "database_name": parts[0], "schema_name": parts[1], "table_name": parts[2], "column_name": column,
+                "key_sequence": position, "constraint_name": f"SYS_CONSTRAINT_{parts[2]}_PK", "rely": "false", "comment": None,
+            })
+    return show.limit(Result.of(SHOW_PRIMARY_KEYS_COLUMNS, rows))
+
+
 def register(engine: Engine) -> None:
+    engine.route("SHOW", "COLUMNS", show_columns)
+    engine.route("SHOW", "PRIMARY KEYS", show_primary_keys)
     engine.route("CREATE", "TABLE", create_table)
     engine.route("ALTER", "TABLE", alter_table)
     engine.route("DROP", "TABLE", drop_table)
