@@ -13,6 +13,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Apply without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
     @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
+    @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
@@ -21,7 +22,8 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             if let env {
-                let session = try Session.load(stack: target, environment: env, project: project)
+                var session = try Session.load(stack: target, environment: env, project: project)
+                session.trace = trace
                 try await applyStack(session)
             } else {
                 try await applyPlanFile()
@@ -57,7 +59,8 @@ struct ApplyCommand: AsyncParsableCommand {
             throw Diagnostic("\(target) is not a plan file saved by `infra plan --out`", at: nil,
                              hint: "to apply a stack, give --env: infra apply \(target) --env ENV")
         }
-        let session = try Session.load(stack: saved.stackFile, environment: saved.environment, project: project)
+        var session = try Session.load(stack: saved.stackFile, environment: saved.environment, project: project)
+        session.trace = trace
         let deployment = Deployment(session: session)
         let ok = try await session.withLock("apply") { () async throws -> Bool in
             guard session.stack.revision == saved.revision else {
