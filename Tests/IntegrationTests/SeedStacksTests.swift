@@ -82,6 +82,24 @@ final class SeedStacksTests: XCTestCase {
     func testCustomerOrders() throws { try fullCycle("customer-orders") }
     func testPools() throws { try fullCycle("pools", createsCloudObjects: false) }
 
+    /// The seed's hourly DAG as `infra run STACK load`: wait for files, COPY INTO, check; the second run loads nothing new.
+    func testEcommerceLoadPipeline() throws {
+        XCTAssertEqual(try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve").exitCode, 0)
+        defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve") }
+        _ = try local.python("""
+            import boto3, gzip, os
+            body = gzip.compress(open(os.environ['FIXTURE'], 'rb').read())
+            boto3.client('s3', endpoint_url=os.environ['INFRA_AWS_ENDPOINT']).put_object(
+                Bucket='ecommerce-streaming-data-dev', Key='raw-events/2026/02/06/18/events_001.json.gz', Body=body)
+            """, environment: ["FIXTURE": "\(LocalEndpoints.projectRootPath)/fixtures/events.ndjson"])
+        var r = try infra("run", "ecommerce-events", "load", "--env", "dev")
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("1 file loaded (3 rows)"), r.stdout)
+        r = try infra("run", "ecommerce-events", "load", "--env", "dev")
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("0 files loaded (0 rows); nothing new to load"), r.stdout)
+    }
+
     /// A role that trusts the wrong external ID: verify fails with Snowflake's message and points at the cause.
     func testBrokenHandshakeFailsVerifyWithAHint() throws {
         XCTAssertEqual(try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve").exitCode, 0)
