@@ -9,14 +9,7 @@ final class ReliabilityTests: XCTestCase {
     func testApplyUnderAThrottleStormConverges() throws {
         let local = try LocalEndpoints.shared()
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let project = try CLI.project([:])
-        try "[local]\naws_access_key_id = \(local.awsAccessKeyID)\naws_secret_access_key = \(local.awsSecretAccessKey)\n"
-            .write(toFile: "\(project)/aws-credentials", atomically: true, encoding: .utf8)
-        try """
-            name: dev
-            aws: {region: us-east-1, account_id: "000000000000", endpoint: "\(local.awsEndpoint)", credentials_file: aws-credentials, profile: local}
-            snowflake: {account: LOCAL, user: DEPLOYER, private_key_file: "\(local.privateKeyFile)", endpoint: "\(local.snowflakeEndpoint)"}
-            """.write(toFile: "\(project)/environments/dev.yaml", atomically: true, encoding: .utf8)
+        let project = try local.project()
         var stack = "stack: storm\nresources:\n"
         for i in 0..<6 {
             stack += """

@@ -10,22 +10,11 @@ final class SeedStacksTests: XCTestCase {
 
     override func setUpWithError() throws {
         local = try LocalEndpoints.shared()
-        project = try CLI.project([:])
+        project = try local.project(prod: true)
         let root = LocalEndpoints.projectRootPath
         for folder in ["stacks", "templates", "fixtures"] {
             try? FileManager.default.removeItem(atPath: "\(project!)/\(folder)")
             try FileManager.default.copyItem(atPath: "\(root)/\(folder)", toPath: "\(project!)/\(folder)")
-        }
-        let credentials = "\(project!)/aws-credentials"
-        try "[local]\naws_access_key_id = \(local.awsAccessKeyID)\naws_secret_access_key = \(local.awsSecretAccessKey)\n"
-            .write(toFile: credentials, atomically: true, encoding: .utf8)
-        for (env, protected) in [("dev", false), ("prod", true)] {
-            try """
-                name: \(env)
-                protected: \(protected)
-                aws: {region: us-east-1, account_id: "000000000000", endpoint: "\(local.awsEndpoint)", credentials_file: aws-credentials, profile: local}
-                snowflake: {account: LOCAL, user: DEPLOYER, private_key_file: "\(local.privateKeyFile)", endpoint: "\(local.snowflakeEndpoint)"}
-                """.write(toFile: "\(project!)/environments/\(env).yaml", atomically: true, encoding: .utf8)
         }
     }
 

@@ -12,12 +12,7 @@ final class SnowflakeLoadingKindsLifecycleTests: XCTestCase {
 
     override func setUpWithError() throws {
         local = try LocalEndpoints.shared()
-        project = try CLI.project([
-            "environments/dev.yaml": """
-                name: dev
-                snowflake: {account: LOCAL, user: DEPLOYER, private_key_file: "\(local.privateKeyFile)", endpoint: "\(local.snowflakeEndpoint)"}
-                """,
-        ])
+        project = try local.project()
         try writeStack(version: 1)
     }
 

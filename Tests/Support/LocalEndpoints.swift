@@ -59,6 +59,23 @@ public final class LocalEndpoints: @unchecked Sendable {
         privateKeyFile = snowflake["private_key_file"] as! String
     }
 
+    /// A fresh project whose environments (`dev`, and `prod` when asked, protected) point at these endpoints,
+    /// with the deployer's key in a credentials file of the project's own.
+    public func project(_ files: [String: String] = [:], prod: Bool = false) throws -> String {
+        let project = try CLI.project(files)
+        try "[local]\naws_access_key_id = \(awsAccessKeyID)\naws_secret_access_key = \(awsSecretAccessKey)\n"
+            .write(toFile: "\(project)/aws-credentials", atomically: true, encoding: .utf8)
+        for (env, protected) in [("dev", false)] + (prod ? [("prod", true)] : []) {
+            try """
+                name: \(env)
+                protected: \(protected)
+                aws: {region: us-east-1, account_id: "000000000000", endpoint: "\(awsEndpoint)", credentials_file: aws-credentials, profile: local}
+                snowflake: {account: LOCAL, user: DEPLOYER, private_key_file: "\(privateKeyFile)", endpoint: "\(snowflakeEndpoint)"}
+                """.write(toFile: "\(project)/environments/\(env).yaml", atomically: true, encoding: .utf8)
+        }
+        return project
+    }
+
     func launcher(_ arguments: [String]) throws { try launcherRun(projectRoot: projectRoot, directory: directory, arguments) }
 
     /// Runs a Python snippet in the project's .venv (boto3, snowflake-connector-python): the independent
