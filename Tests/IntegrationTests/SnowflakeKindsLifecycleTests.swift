@@ -43,7 +43,7 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
                 comment: \(comment)
               raw:
                 type: snowflake.schema
-                database: ${db.name}
+                database: ${db}
                 name: RAW
               wh:
                 type: snowflake.warehouse
