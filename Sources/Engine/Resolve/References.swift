@@ -115,7 +115,16 @@ public struct ReferenceWalker {
 
     public func references(of resource: ResourceDecl) -> [ResourceReference] {
         var out: [ResourceReference] = []
-        for key in resource.propertyOrder { out += references(in: resource.properties[key]!) }
+        let identity = Set(schemas[resource.kind]?.identityProperties ?? [])
+        for key in resource.propertyOrder {
+            var found = references(in: resource.properties[key]!)
+            // An object whose identity contains another object's identity (a schema's `database: ${db.name}`, a
+            // table's `schema: ${raw.qualified_name}`) lives inside it: that needs the other to exist first.
+            if identity.contains(key) {
+                for i in found.indices where found[i].strength == .value && isIdentity(found[i]) { found[i].strength = .existence }
+            }
+            out += found
+        }
         for name in resource.explicitDependencies {
             out.append(ResourceReference(target: name, attribute: nil, strength: .existence, location: resource.location))
         }
@@ -155,6 +164,12 @@ public struct ReferenceWalker {
                 }
             }
         }
+    }
+
+    /// Whether a reference names the target's identity: an identity property or its reference attribute.
+    func isIdentity(_ reference: ResourceReference) -> Bool {
+        guard let attribute = reference.attribute, let decl = stack.resource(reference.target), let schema = schemas[decl.kind] else { return false }
+        return schema.identityProperties.contains(attribute) || schema.referenceAttribute == attribute
     }
 
     func strength(of resource: String, attribute: String?) -> DependencyStrength {
