@@ -35,14 +35,7 @@ public struct SigV4Signer: Sendable {
             request.setHeader("x-amz-content-sha256", payloadHash)
         }
         let headers = Canonical.headers(request.headers)
-        let canonicalRequest = [
-            request.method,
-            Canonical.path(request.path, rules: rules),
-            Canonical.query(request.query),
-            headers.canonical,
-            headers.signed,
-            payloadHash,
-        ].joined(separator: "\n")
+        let canonicalRequest = canonicalRequest(request, headers: headers, payloadHash: payloadHash)
         let stringToSign = stringToSign(canonicalRequest, date)
         let signature = signature(stringToSign, date)
         let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(scope(date)), "
@@ -75,19 +68,18 @@ public struct SigV4Signer: Sendable {
             request.query.append(QueryParameter("X-Amz-Security-Token", token))
         }
         let payloadHash = request.payload.hash
-        let canonicalRequest = [
-            request.method,
-            Canonical.path(request.path, rules: rules),
-            Canonical.query(request.query),
-            headers.canonical,
-            headers.signed,
-            payloadHash,
-        ].joined(separator: "\n")
+        let canonicalRequest = canonicalRequest(request, headers: headers, payloadHash: payloadHash)
         let stringToSign = stringToSign(canonicalRequest, date)
         let signature = signature(stringToSign, date)
         request.query.append(QueryParameter("X-Amz-Signature", signature))
         return PresignedRequest(request: request, canonicalRequest: canonicalRequest, stringToSign: stringToSign,
                                 signature: signature)
+    }
+
+    /// Method, path, query, headers, signed header names and payload hash, one per line, per the rules in force.
+    func canonicalRequest(_ request: SigV4Request, headers: (canonical: String, signed: String), payloadHash: String) -> String {
+        [request.method, Canonical.path(request.path, rules: rules), Canonical.query(request.query),
+         headers.canonical, headers.signed, payloadHash].joined(separator: "\n")
     }
 
     func stringToSign(_ canonicalRequest: String, _ date: SigningDate) -> String {

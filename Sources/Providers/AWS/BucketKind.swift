@@ -71,7 +71,7 @@ public struct BucketKind: ResourceKind {
         case "public_access": return Self.publicAccessValue(Self.publicAccess(value))
         case "lifecycle": return .list(Self.lifecycle(value).map(Self.lifecycleValue))
         case "notifications": return .list(Self.notifications(value).map(Self.notificationValue).sorted { $0.canonicalJSON < $1.canonicalJSON })
-        case "policy": return Self.policyDocument(value).map(PolicyDocument.canonical) ?? value
+        case "policy": return PolicyDocument.from(value).map(PolicyDocument.canonical) ?? value
         case "region": return value == .null ? .string(defaultRegion) : value
         default: return value
         }
@@ -160,14 +160,6 @@ public struct BucketKind: ResourceKind {
         return .map(m)
     }
 
-    static func policyDocument(_ value: Value) -> Value? {
-        switch value {
-        case .string(let text): return PolicyDocument.parse(text)
-        case .map: return value
-        default: return nil
-        }
-    }
-
     // MARK: Read
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
@@ -248,7 +240,7 @@ public struct BucketKind: ResourceKind {
             try await s3.setTags(bucket, (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue))
         }
         if names.contains("policy") {
-            try await s3.setPolicy(bucket, Self.policyDocument(p["policy"] ?? .null).map { PolicyDocument.canonical($0).canonicalJSON })
+            try await s3.setPolicy(bucket, PolicyDocument.from(p["policy"] ?? .null).map { PolicyDocument.canonical($0).canonicalJSON })
         }
         if names.contains("notifications") { try await s3.setNotifications(bucket, Self.notifications(p["notifications"] ?? .list([]))) }
     }

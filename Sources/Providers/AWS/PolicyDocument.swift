@@ -58,6 +58,15 @@ public enum PolicyDocument {
         return try? JSONDecoder().decode(Value.self, from: data)
     }
 
+    /// A document as the stack may write it: JSON text (possibly URL-encoded) or a map; nil for anything else.
+    public static func from(_ value: Value) -> Value? {
+        switch value {
+        case .string(let text): return parse(text)
+        case .map: return value
+        default: return nil
+        }
+    }
+
     /// Stable JSON for sending: sorted keys, so equal documents produce equal text.
     public static func json(_ document: Value) -> String { canonical(document).canonicalJSON }
 

@@ -62,7 +62,7 @@ public struct RoleKind: ResourceKind {
         case "policy": return Self.shorthandDocument(value).map(PolicyDocument.canonical) ?? value
         case "inline_policies":
             guard case .map(let m) = value else { return value }
-            return .map(m.mapValues { Self.document($0).map(PolicyDocument.canonical) ?? $0 })
+            return .map(m.mapValues { PolicyDocument.from($0).map(PolicyDocument.canonical) ?? $0 })
         default: return value
         }
     }
@@ -76,14 +76,6 @@ public struct RoleKind: ResourceKind {
         switch value {
         case .list(let statements): return statements.isEmpty ? nil : PolicyDocument.fromShorthand(statements)
         case .map(let m) where m["Statement"] != nil: return value
-        default: return nil
-        }
-    }
-
-    static func document(_ value: Value) -> Value? {
-        switch value {
-        case .string(let text): return PolicyDocument.parse(text)
-        case .map: return value
         default: return nil
         }
     }
@@ -149,7 +141,7 @@ public struct RoleKind: ResourceKind {
             try await iam.putInlinePolicy(role.name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
         }
         for (name, value) in (p["inline_policies"]?.mapValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let doc = Self.document(value) else { throw AWSProviderError("inline policy \(name) of role \(role.name) is not a policy document") }
+            guard let doc = PolicyDocument.from(value) else { throw AWSProviderError("inline policy \(name) of role \(role.name) is not a policy document") }
             try await iam.putInlinePolicy(role.name, name: name, PolicyDocument.json(doc))
         }
         for arn in p["managed_policies"]?.listValue?.compactMap(\.stringValue) ?? [] { try await iam.attachPolicy(role.name, arn: arn) }
@@ -177,7 +169,7 @@ public struct RoleKind: ResourceKind {
             }
         }
         if changed.contains("inline_policies") {
-            let desired = (p["inline_policies"]?.mapValue ?? [:]).compactMapValues(Self.document)
+            let desired = (p["inline_policies"]?.mapValue ?? [:]).compactMapValues(PolicyDocument.from)
             let current = live.properties["inline_policies"]?.mapValue ?? [:]
             for (policy, doc) in desired where current[policy].map({ PolicyDocument.canonical($0) != PolicyDocument.canonical(doc) }) ?? true {
                 try await iam.putInlinePolicy(name, name: policy, PolicyDocument.json(doc))

@@ -399,20 +399,9 @@ SHOW_TABLES_COLUMNS = [
 
 def show_tables(ctx: Context) -> Result:
     show = parse_show(ctx)
-    databases = [r["name"] for r in ctx.engine.catalog.values("databases")]
-    if not databases:
-        return Result(SHOW_TABLES_COLUMNS, [])
-    placeholders = ", ".join("?" for _ in databases)
-    tables = ctx.duck(
-        f"SELECT database_name, schema_name, table_name FROM duckdb_tables() "
-        f"WHERE database_name IN ({placeholders}) AND NOT temporary AND schema_name NOT IN "
-        "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
-        databases,
-    )
-    external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
     rows = []
-    for database, schema, name in tables:
-        if not show.in_scope(database, schema) or not show.matches_name(name) or (database, schema, name) in external:
+    for database, schema, name in _tables_in_scope(ctx, show):
+        if not show.matches_name(name):
             continue
         record = table_record(ctx, (database, schema, name))
         # Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes).
@@ -533,6 +522,7 @@ def _data_type_json(type_text: str, nullable: bool) -> str:
 
 
 def _tables_in_scope(ctx: Context, show) -> list[tuple[str, str, str]]:
+    """The account's tables (not external tables) within the SHOW's IN scope, in name order."""
     databases = [r["name"] for r in ctx.engine.catalog.values("databases")]
     if not databases:
         return []
