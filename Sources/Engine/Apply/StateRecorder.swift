@@ -5,6 +5,10 @@ import Foundation
 public actor StateRecorder {
     public private(set) var document: StateDocument
     let store: any StateStore
+    /// The write in flight. The actor is re-entered while a write awaits the store, so writes are chained:
+    /// each starts after the one before and writes the document as it is then. Without the chain an older
+    /// snapshot could land after a newer one and drop a resource that was already reported complete.
+    private var lastWrite: Task<Void, Error>?
 
     public init(document: StateDocument, store: any StateStore) {
         self.document = document
@@ -29,6 +33,12 @@ public actor StateRecorder {
     private func save() async throws {
         document.serial += 1
         document.updatedAt = Timestamp.now()
-        try await store.write(document)
+        let previous = lastWrite
+        let write = Task {
+            _ = try? await previous?.value  // its own caller reports its failure
+            try await store.write(document)
+        }
+        lastWrite = write
+        try await write.value
     }
 }
