@@ -12,16 +12,80 @@ struct Deployment {
         var state: StateDocument?
     }
 
+    /// `state` in the result is the recorded state with the stack's `moved:` entries applied: what apply starts from.
     func plan(mode: PlanMode, refresh: Bool) async throws -> Planned {
         try session.resolveStatically()
-        let state = try await session.store.read()
+        let recorded = try await session.store.read()
+        let (state, moves) = try recorded.map { try $0.applying(session.stack.moves) } ?? (nil, [])
         let resolver = Resolver(stack: session.stack, kinds: session.kinds)
         let live = refresh
             ? try await Refresher.refresh(stack: session.stack, state: state, kinds: session.kinds, resolver: resolver)
             : Refresher.fromState(state)
         let planner = Planner(stack: session.stack, kinds: session.kinds, state: state, live: live,
-                              options: PlanOptions(mode: mode, refresh: refresh), resolver: resolver)
-        return Planned(plan: try planner.makePlan(), live: live, state: state)
+                              options: PlanOptions(mode: mode, refresh: refresh), resolver: resolver,
+                              moved: moves.map { MovedAddress(from: $0.from, to: $0.to) })
+        var plan: Plan
+        do {
+            plan = try planner.makePlan()
+        } catch let conflicts as OwnershipConflicts {
+            throw DiagnosticList(conflicts.diagnostics(owners: await owners(of: conflicts)))
+        }
+        if refresh { try await DataRiskAssessor.assess(&plan, kinds: session.kinds, state: state) }
+        return Planned(plan: plan, live: live, state: state)
+    }
+
+    /// Who manages the objects a plan refused to take over: another deployment of this project whose local
+    /// state records it, or the owner tags infra wrote on it.
+    func owners(of conflicts: OwnershipConflicts) async -> [String: String] {
+        var owners: [String: String] = [:]
+        let wanted = Set(conflicts.conflicts.map { OwnershipConflicts.key(kind: $0.kind, identity: $0.identity) })
+        let root = session.layout.workDirectory + "/state"
+        let fm = FileManager.default
+        for stack in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            for file in ((try? fm.contentsOfDirectory(atPath: "\(root)/\(stack)")) ?? []).sorted() where file.hasSuffix(".json") {
+                guard let data = fm.contents(atPath: "\(root)/\(stack)/\(file)"),
+                      let document = try? StateCodec.decode(data, source: file),
+                      document.stack != session.stack.name || document.environment != session.environment.name
+                else { continue }
+                for (address, record) in document.resources {
+                    let key = OwnershipConflicts.key(kind: record.kind, identity: record.identity)
+                    if wanted.contains(key) { owners[key] = "stack \(document.stack) in \(document.environment) (as '\(address)')" }
+                }
+            }
+        }
+        var byKind: [String: [String]] = [:]
+        for conflict in conflicts.conflicts where owners[OwnershipConflicts.key(kind: conflict.kind, identity: conflict.identity)] == nil {
+            byKind[conflict.kind, default: []].append(conflict.identity)
+        }
+        for (kindName, identities) in byKind {
+            guard let kind = session.kinds[kindName] as? any OwnerTaggingKind, let tagged = try? await kind.owners(of: identities) else { continue }
+            for (identity, owner) in tagged { owners[OwnershipConflicts.key(kind: kindName, identity: identity)] = "\(owner) (its owner tags)" }
+        }
+        return owners
+    }
+
+    /// The confirmation every command that applies a plan asks. A plan that destroys data needs --allow-data-loss,
+    /// or an answer to a question that names the data; --auto-approve alone never destroys data.
+    func confirm(_ plan: Plan, question: String, autoApprove: Bool, allowDataLoss: Bool) throws {
+        if !plan.dataAtRisk.isEmpty, !allowDataLoss {
+            let named = plan.dataAtRisk.map { risk in
+                "\(risk.identity) (" + ([risk.data?.description, risk.address == nil ? "not managed by infra" : nil].compactMap { $0 }).joined(separator: ", ") + ")"
+            }.joined(separator: ", ")
+            if autoApprove || !Terminal.isInteractive {
+                throw Diagnostic("this plan destroys data: \(named); refusing without --allow-data-loss", at: nil,
+                                 hint: "review the plan above; if losing this data is intended, run the command again with --allow-data-loss")
+            }
+            guard Terminal.confirm("\nThis plan DESTROYS DATA: \(named).\n\(question)") else {
+                throw Diagnostic("cancelled: not confirmed; nothing was changed", at: nil,
+                                 hint: "answer 'yes' at the prompt, or pass --allow-data-loss when running without a terminal")
+            }
+            return
+        }
+        guard !autoApprove else { return }
+        guard Terminal.confirm("\n" + question) else {
+            throw Diagnostic("cancelled: not confirmed; nothing was changed", at: nil,
+                             hint: "answer 'yes' at the prompt, or pass --auto-approve when running without a terminal")
+        }
     }
 
     /// Protected environments refuse to delete or replace anything without --force.
@@ -42,9 +106,15 @@ struct Deployment {
         var document = planned.state ?? StateDocument(stack: session.stack.name, environment: session.environment.name)
         if planned.state == nil { try await session.store.write(document); document.serial = 0 }
         let recorder = StateRecorder(document: document, store: session.store)
+        if !planned.plan.moved.isEmpty {
+            // The moved addresses are recorded before any other change, in one write: nothing in the cloud moves.
+            try await recorder.update { _ in }
+            for move in planned.plan.moved { Terminal.out("\(move.from) -> \(move.to): moved in state") }
+        }
         let stop = StopFlag()
         Interruption.install(stop)
-        let applier = Applier(stack: session.stack, kinds: session.kinds, plan: planned.plan, live: planned.live, recorder: recorder)
+        let applier = Applier(stack: session.stack, kinds: session.kinds, plan: planned.plan, live: planned.live, recorder: recorder,
+                              earlierIntents: planned.state?.pending ?? [:])
         let started = Date()
         let report = await applier.run(parallelism: parallelism, observer: ProgressPrinter(style: style), stop: stop)
         let outputs = planned.plan.mode == .apply ? await applier.coordinator.outputs() : [:]
@@ -55,6 +125,7 @@ struct Deployment {
         let counts = report.counts
         try await recorder.update { state in
             for address in forgotten { state.resources.removeValue(forKey: address) }
+            if mode == .destroy, succeeded { state.pending = [:] }
             if succeeded { state.revision = mode == .apply ? revision : nil }
             state.outputs = mode == .apply ? outputs : [:]
             state.events.append(StateEvent(kind: mode == .apply ? "apply" : "destroy", revision: revision,

@@ -12,7 +12,7 @@ public struct InfraCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
             VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self,
-            StateCommand.self, OutputCommand.self, GraphCommand.self, KindsCommand.self,
+            ImportCommand.self, StateCommand.self, OutputCommand.self, GraphCommand.self, KindsCommand.self,
         ])
 
     public init() {}

@@ -82,9 +82,10 @@ struct ProviderSet {
         let aws = AWSConnection(settings: .init(block: environment?.aws ?? [:], projectRoot: layout.root,
                                                 origin: environment?.file ?? "the environment"))
         self.aws = aws
+        let owner = environment.map { OwnerStamp(stack: stack, environment: $0.name) }
         kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake) + [
-            BucketKind(defaultRegion: environment?.aws?["region"]?.stringValue ?? "us-east-1") { try await aws.s3() },
-            RoleKind { try await aws.iam() },
+            BucketKind(defaultRegion: environment?.aws?["region"]?.stringValue ?? "us-east-1", owner: owner) { try await aws.s3() },
+            RoleKind(owner: owner) { try await aws.iam() },
         ])
     }
 

@@ -33,8 +33,10 @@ enum Terminal {
     static func write(_ data: Data) { FileHandle.standardOutput.write(data) }
 
     /// Asks for "yes" on standard input; refuses when nobody can answer.
+    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 }
+
     static func confirm(_ question: String) -> Bool {
-        guard isatty(STDIN_FILENO) == 1 else { return false }
+        guard isInteractive else { return false }
         out(question)
         FileHandle.standardOutput.write(Data("  Enter a value: ".utf8))
         return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
@@ -66,7 +68,8 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         case .update: return done ? "Modifications complete" : "Modifying"
         case .replace: return done ? "Replacement complete" : "Replacing"
         case .delete: return done ? "Destruction complete" : "Destroying"
-        case .adopt: return done ? "Adoption complete" : "Adopting"
+        case .adopt: return done ? "Recovery complete" : "Recovering"
+        case .importExisting: return done ? "Import complete" : "Importing"
         case .noop: return ""
         }
     }

@@ -28,7 +28,7 @@ final class AWSKindsLifecycleTests: XCTestCase {
         guard let project else { return }
         try writeStack(forceDestroy: true, tags: "{team: data}")
         _ = try? CLI.run(["apply", "s", "--env", "dev", "--auto-approve"], in: project)
-        _ = try? CLI.run(["destroy", "s", "--env", "dev", "--auto-approve"], in: project)
+        _ = try? CLI.run(["destroy", "s", "--env", "dev", "--auto-approve", "--allow-data-loss"], in: project)
     }
 
     func writeStack(forceDestroy: Bool, tags: String) throws {
@@ -103,17 +103,26 @@ final class AWSKindsLifecycleTests: XCTestCase {
         r = try infra("apply", "s", "--env", "dev", "--auto-approve")
         XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
         XCTAssertTrue(try boto("print(iam.list_role_tags(RoleName='\(role)')['Tags'])").contains("ana"))
+        // infra's owner tags are on both objects, and never part of the `tags:` diff.
+        let bucketTags = try boto("print(sorted((t['Key'], t['Value']) for t in s3.get_bucket_tagging(Bucket='\(bucket)')['TagSet']))")
+        XCTAssertTrue(bucketTags.contains("('infra:stack', 's')") && bucketTags.contains("('infra:address', 'landing')")
+                      && bucketTags.contains("('infra:environment', 'dev')") && bucketTags.contains("('owner', 'ana')"), bucketTags)
+        XCTAssertTrue(try boto("print(iam.list_role_tags(RoleName='\(role)')['Tags'])").contains("'infra:address', 'Value': 'reader'"))
         XCTAssertEqual(try infra("plan", "s", "--env", "dev", "--detailed-exitcode").exitCode, 0)
 
         // A non-empty bucket is not deleted without force_destroy, and the message says why.
         _ = try boto("s3.put_object(Bucket='\(bucket)', Key='raw/a.json', Body=b'1'); s3.put_object(Bucket='\(bucket)', Key='raw/a.json', Body=b'2')")
         r = try infra("destroy", "s", "--env", "dev", "--auto-approve")
         XCTAssertEqual(r.exitCode, 1)
+        XCTAssertTrue(r.stdout.contains("Data at risk:") && r.stdout.contains("\(bucket) (bucket, landing): 2 objects, deleted"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("this plan destroys data: \(bucket) (2 objects); refusing without --allow-data-loss"), r.stderr)
+        r = try infra("destroy", "s", "--env", "dev", "--auto-approve", "--allow-data-loss")
+        XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue((r.stdout + r.stderr).contains("is not empty: 2 objects (or versions) block its deletion"), r.stdout + r.stderr)
 
         try writeStack(forceDestroy: true, tags: "{team: data, owner: ana}")
         XCTAssertEqual(try infra("apply", "s", "--env", "dev", "--auto-approve").exitCode, 0)
-        r = try infra("destroy", "s", "--env", "dev", "--auto-approve")
+        r = try infra("destroy", "s", "--env", "dev", "--auto-approve", "--allow-data-loss")
         XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
         XCTAssertEqual(try boto("print([b['Name'] for b in s3.list_buckets()['Buckets'] if b['Name'] == '\(bucket)'])"), "[]\n")
         XCTAssertEqual(try boto("print([r['RoleName'] for r in iam.list_roles()['Roles'] if r['RoleName'] == '\(role)'])"), "[]\n")

@@ -59,8 +59,8 @@ final class SeedStacksTests: XCTestCase {
         _ = try step(["promote", stack, "--from", "dev", "--to", "prod", "--auto-approve"])
         _ = try step(["plan", stack, "--env", "prod", "--detailed-exitcode"], expect: 0)
         _ = try step(["destroy", stack, "--env", "prod", "--auto-approve"], expect: 1)  // protected
-        _ = try step(["destroy", stack, "--env", "prod", "--auto-approve", "--force"])
-        _ = try step(["destroy", stack, "--env", "dev", "--auto-approve"])
+        _ = try step(["destroy", stack, "--env", "prod", "--auto-approve", "--force", "--allow-data-loss"])
+        _ = try step(["destroy", stack, "--env", "dev", "--auto-approve", "--allow-data-loss"])
         let left = try inventory().subtracting(before)
         XCTAssertEqual(left, [], "nothing of \(stack) is left behind", file: file, line: line)
     }
@@ -74,7 +74,7 @@ final class SeedStacksTests: XCTestCase {
     /// The seed's hourly DAG as `infra run STACK load`: wait for files, COPY INTO, check; the second run loads nothing new.
     func testEcommerceLoadPipeline() throws {
         XCTAssertEqual(try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve").exitCode, 0)
-        defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve") }
+        defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve", "--allow-data-loss") }
         _ = try local.python("""
             import boto3, gzip, os
             body = gzip.compress(open(os.environ['FIXTURE'], 'rb').read())
@@ -92,7 +92,7 @@ final class SeedStacksTests: XCTestCase {
     /// A role that trusts the wrong external ID: verify fails with Snowflake's message and points at the cause.
     func testBrokenHandshakeFailsVerifyWithAHint() throws {
         XCTAssertEqual(try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve").exitCode, 0)
-        defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve") }
+        defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve", "--allow-data-loss") }
         _ = try local.python("""
             import boto3, json, os
             iam = boto3.client('iam', endpoint_url=os.environ['INFRA_AWS_ENDPOINT'])

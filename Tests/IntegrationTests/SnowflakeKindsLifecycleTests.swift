@@ -27,7 +27,7 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        if let project { _ = try? CLI.run(["destroy", "sf", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+        if let project { _ = try? CLI.run(["destroy", "sf", "--env", "dev", "--auto-approve", "--skip-teardown", "--allow-data-loss"], in: project) }
     }
 
     func writeStack(comment: String, extraColumn: Bool, idType: String) throws {

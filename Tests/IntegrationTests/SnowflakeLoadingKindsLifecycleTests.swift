@@ -17,7 +17,7 @@ final class SnowflakeLoadingKindsLifecycleTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        if let project { _ = try? CLI.run(["destroy", "ld", "--env", "dev", "--auto-approve"], in: project) }
+        if let project { _ = try? CLI.run(["destroy", "ld", "--env", "dev", "--auto-approve", "--allow-data-loss"], in: project) }
     }
 
     func writeStack(version: Int) throws {

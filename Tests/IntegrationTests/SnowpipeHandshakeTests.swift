@@ -78,7 +78,7 @@ final class SnowpipeHandshakeTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["plan", "pipe", "--env", "dev", "--detailed-exitcode"], in: project).exitCode, 0)
         r = try CLI.run(["verify", "pipe", "--env", "dev"], in: project)
         XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
-        r = try CLI.run(["destroy", "pipe", "--env", "dev", "--auto-approve"], in: project)
+        r = try CLI.run(["destroy", "pipe", "--env", "dev", "--auto-approve", "--allow-data-loss"], in: project)
         XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
     }
 }

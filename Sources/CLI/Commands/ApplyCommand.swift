@@ -12,6 +12,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The project folder.") var project: String?
     @Flag(name: .long, help: "Apply without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
+    @Flag(name: .long, help: "Apply a plan that destroys data (non-empty tables or buckets, objects infra does not manage).") var allowDataLoss = false
     @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
     @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
@@ -38,12 +39,8 @@ struct ApplyCommand: AsyncParsableCommand {
             Terminal.out(PlanRenderer(style: Terminal.style).render(planned.plan))
             guard planned.plan.hasChanges else { return true }
             try deployment.guardProtected(planned.plan, force: force)
-            if !autoApprove {
-                guard Terminal.confirm("\nDo you want to perform these actions on \(session.address)? Only 'yes' will be accepted.") else {
-                    throw Diagnostic("apply cancelled: not confirmed", at: nil,
-                                     hint: "answer 'yes' at the prompt, or pass --auto-approve when running without a terminal")
-                }
-            }
+            try deployment.confirm(planned.plan, question: "Do you want to perform these actions on \(session.address)? Only 'yes' will be accepted.",
+                                   autoApprove: autoApprove, allowDataLoss: allowDataLoss)
             Terminal.out("")
             return try await deployment.execute(planned, parallelism: parallelism)
         }
@@ -85,6 +82,10 @@ struct ApplyCommand: AsyncParsableCommand {
                 return true
             }
             try deployment.guardProtected(planned.plan, force: force)
+            if !planned.plan.dataAtRisk.isEmpty, !allowDataLoss {
+                throw Diagnostic("this plan destroys data: \(planned.plan.dataAtRisk.map(\.description).joined(separator: "; "))", at: nil,
+                                 hint: "a saved plan applies without a prompt: pass --allow-data-loss if losing this data is intended")
+            }
             return try await deployment.execute(planned, parallelism: parallelism)
         }
         if !ok { throw ExitCode(1) }
@@ -99,8 +100,10 @@ struct DestroyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Destroy without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Required to destroy a protected environment.") var force = false
     @Flag(name: .long, help: "Do not run the stack's teardown pipeline first.") var skipTeardown = false
+    @Flag(name: .long, help: "Destroy non-empty tables and buckets (and objects infra does not manage inside its containers).") var allowDataLoss = false
     @Option(name: .long, help: "How many resources to delete at once.") var parallelism = 10
 
+    /// Confirm (naming what goes), then run the teardown pipeline, then delete: an answer of "no" changes nothing.
     func run() async throws {
         try await reportingErrors {
             let session = try Session.load(deployment)
@@ -111,21 +114,21 @@ struct DestroyCommand: AsyncParsableCommand {
                                      at: session.environment.file.map { SourceLocation(file: $0, line: 1, column: 1) },
                                      hint: "pass --force if you really mean it")
                 }
-                if session.stack.pipelines["teardown"] != nil, !skipTeardown, let state = try await session.store.read(), !state.resources.isEmpty {
-                    let report = try await PipelineSession(session: session).run("teardown", state: state, json: false)
-                    guard report.succeeded else {
-                        throw Diagnostic("the teardown pipeline failed: nothing was destroyed", at: nil,
-                                         hint: "fix what it reports, or pass --skip-teardown to delete the resources anyway")
-                    }
-                    Terminal.out("")
-                }
-                let planned = try await steps.plan(mode: .destroy, refresh: true)
+                var planned = try await steps.plan(mode: .destroy, refresh: true)
                 Terminal.out(PlanRenderer(style: Terminal.style).render(planned.plan))
                 guard planned.plan.hasChanges else { return true }
-                if !autoApprove {
-                    guard Terminal.confirm("\nReally destroy everything in \(session.address)? Only 'yes' will be accepted.") else {
-                        throw Diagnostic("destroy cancelled: not confirmed", at: nil, hint: "pass --auto-approve when running without a terminal")
+                try steps.confirm(planned.plan, question: "Really destroy everything in \(session.address)? Only 'yes' will be accepted.",
+                                  autoApprove: autoApprove, allowDataLoss: allowDataLoss)
+                if session.stack.pipelines["teardown"] != nil, !skipTeardown, let state = planned.state, !state.resources.isEmpty {
+                    Terminal.out("")
+                    let report = try await PipelineSession(session: session).run("teardown", state: state, json: false)
+                    guard report.succeeded else {
+                        let cause = report.failureSummary
+                        throw Diagnostic("the teardown pipeline failed\(cause.isEmpty ? "" : ": \(cause)"); nothing was destroyed", at: nil,
+                                         hint: "fix what it reports and run destroy again, or pass --skip-teardown to delete the resources without it")
                     }
+                    // The teardown may have changed what is live (files removed): destroy what is there now.
+                    planned = try await steps.plan(mode: .destroy, refresh: true)
                 }
                 Terminal.out("")
                 return try await steps.execute(planned, parallelism: parallelism)

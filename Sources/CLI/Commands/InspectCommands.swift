@@ -5,7 +5,7 @@ import InfraEngine
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state", abstract: "Inspect state and manage its lock.",
-        subcommands: [List.self, Show.self, Unlock.self])
+        subcommands: [List.self, Show.self, Move.self, Remove.self, Unlock.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the resources recorded in state.")

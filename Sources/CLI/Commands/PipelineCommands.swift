@@ -43,9 +43,15 @@ struct Verification {
         }
         let passed = verify.succeeded && teardownPassed
         let revision = state.revision
+        // What was verified: these inputs, at this state serial (the serial this very write gives the state).
+        // promote refuses if either moved since.
+        let digest = try Resolver.inputsDigest(of: session.stack, kinds: session.kinds)
+        let appliedCurrent = state.revision == session.stack.revision
         try await StateRecorder(document: state, store: session.store).update { document in
             document.events.append(StateEvent(kind: "verify", revision: revision, outcome: passed ? "succeeded" : "failed",
-                                              detail: ["run": .string(verify.runID), "tasks": .int(verify.tasks.count)]))
+                                              detail: ["run": .string(verify.runID), "tasks": .int(verify.tasks.count),
+                                                       "serial": .int(document.serial + 1),
+                                                       "inputs_digest": .string(appliedCurrent ? digest : "not-applied")]))
         }
         return passed
     }
@@ -78,6 +84,7 @@ struct PromoteCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The environment to promote to, e.g. prod.") var to: String
     @Option(name: .long, help: "The project folder.") var project: String?
     @Flag(name: .long, help: "Apply without asking for confirmation.") var autoApprove = false
+    @Flag(name: .long, help: "Apply even if the plan destroys data in the target environment.") var allowDataLoss = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
     @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
 
@@ -92,10 +99,13 @@ struct PromoteCommand: AsyncParsableCommand {
                                  + (sourceState?.revision.map { " (\($0.prefix(12)))" } ?? ""),
                                  at: nil, hint: "apply and verify it in \(from) first: infra apply \(stack) --env \(from) && infra verify \(stack) --env \(from)")
             }
-            guard let verified = sourceState.events.last(where: { $0.kind == "verify" && $0.revision == revision }), verified.outcome == "succeeded" else {
+            guard let verified = sourceState.events.last(where: { $0.kind == "verify" }), verified.revision == revision,
+                  verified.outcome == "succeeded"
+            else {
                 throw Diagnostic("revision \(revision.prefix(12)) has not passed verify in \(from)", at: nil,
                                  hint: "run: infra verify \(stack) --env \(from)")
             }
+            try await PromotionCheck(source: source, stack: stack).checkUnchanged(since: verified, state: sourceState)
             Terminal.out("Promoting \(source.stack.name) revision \(revision.prefix(12)) from \(from) (verified \(verified.at)) to \(to).\n")
             let steps = Deployment(session: target)
             let applied = try await target.withLock("promote") { () async throws -> Bool in
@@ -103,11 +113,8 @@ struct PromoteCommand: AsyncParsableCommand {
                 Terminal.out(PlanRenderer(style: Terminal.style).render(planned.plan))
                 if planned.plan.hasChanges {
                     try steps.guardProtected(planned.plan, force: force)
-                    if !autoApprove {
-                        guard Terminal.confirm("\nPromote to \(target.address)? Only 'yes' will be accepted.") else {
-                            throw Diagnostic("promotion cancelled: not confirmed", at: nil, hint: "pass --auto-approve when running without a terminal")
-                        }
-                    }
+                    try steps.confirm(planned.plan, question: "Promote to \(target.address)? Only 'yes' will be accepted.",
+                                      autoApprove: autoApprove, allowDataLoss: allowDataLoss)
                     Terminal.out("")
                     guard try await steps.execute(planned, parallelism: parallelism) else { return false }
                 }
@@ -124,5 +131,34 @@ struct PromoteCommand: AsyncParsableCommand {
             return applied
         }
         if !ok { throw ExitCode(1) }
+    }
+}
+
+/// Binds a promotion to what was verified: the same inputs, no apply since, nothing changed outside infra.
+struct PromotionCheck {
+    let source: Session
+    let stack: String
+
+    func checkUnchanged(since verified: StateEvent, state: StateDocument) async throws {
+        let env = source.environment.name
+        let again = "infra apply \(stack) --env \(env) && infra verify \(stack) --env \(env)"
+        guard case .int(let serial)? = verified.detail["serial"], case .string(let digest)? = verified.detail["inputs_digest"] else {
+            throw Diagnostic("the last verify of \(env) was recorded by an older infra and does not say what it verified", at: nil,
+                             hint: "run: infra verify \(stack) --env \(env)")
+        }
+        if digest != (try Resolver.inputsDigest(of: source.stack, kinds: source.kinds)) {
+            throw Diagnostic("the stack or its inputs in \(env) changed since \(env) was verified (\(verified.at))", at: nil,
+                             hint: "apply and verify what you mean to promote: \(again)")
+        }
+        if serial != state.serial {
+            throw Diagnostic("\(env) changed since it was verified (\(verified.at)): its state moved from serial \(serial) to \(state.serial)", at: nil,
+                             hint: "verify what is deployed now: infra verify \(stack) --env \(env)")
+        }
+        let planned = try await source.withLock("promote") { try await Deployment(session: source).plan(mode: .apply, refresh: true) }
+        if !planned.plan.drift.isEmpty || planned.plan.hasChanges {
+            let what = planned.plan.drift.map(\.address) + planned.plan.changes.filter { $0.action != .noop }.map(\.address)
+            throw Diagnostic("\(env) no longer matches what was verified: \(Array(Set(what)).sorted().joined(separator: ", ")) changed outside infra", at: nil,
+                             hint: "see `infra plan \(stack) --env \(env)`; repair and re-verify: \(again)")
+        }
     }
 }

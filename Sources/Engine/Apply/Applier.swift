@@ -15,7 +15,7 @@ public struct ApplyReport: Sendable {
 
     public var counts: (added: Int, changed: Int, destroyed: Int) {
         let added = succeeded.filter { $0.action == .create || $0.action == .replace }.count
-        let changed = succeeded.filter { $0.action == .update || $0.action == .adopt }.count
+        let changed = succeeded.filter { [.update, .adopt, .importExisting].contains($0.action) }.count
         let destroyed = succeeded.filter { $0.action == .delete || $0.action == .replace }.count
         return (added, changed, destroyed)
     }
@@ -44,9 +44,14 @@ public final class Applier: Sendable {
     let plan: Plan
     let live: LiveSnapshot
     let recorder: StateRecorder
+    /// Creates an earlier run started and did not record (state's `pending` when this plan was made).
+    let earlierIntents: [String: PendingCreate]
     public let coordinator: ApplyCoordinator
 
-    public init(stack: LoadedStack, kinds: KindRegistry, plan: Plan, live: LiveSnapshot, recorder: StateRecorder) {
+    public init(stack: LoadedStack, kinds: KindRegistry, plan: Plan, live: LiveSnapshot, recorder: StateRecorder,
+                earlierIntents: [String: PendingCreate] = [:])
+    {
+        self.earlierIntents = earlierIntents
         self.stack = stack
         self.kinds = kinds
         self.plan = plan
@@ -121,20 +126,23 @@ public final class Applier: Sendable {
         case .delete:
             let object = liveObject ?? recordedObject ?? LiveObject(identity: change.identity ?? change.address, properties: [:])
             try await kind.delete(object)
-            try await recorder.remove(change.address)
+            try await removeWithContents(change)
         case .create:
             let desired = try await coordinator.desired(change.address)
-            let created = try await kind.create(desired.resource)
+            let created = try await create(change, desired: desired, kind: kind)
             try await finish(change, desired: desired, object: created)
         case .replace:
             let desired = try await coordinator.desired(change.address)
-            if let old = liveObject ?? recordedObject {
-                try await kind.delete(old)
+            if change.removedWith != nil {
+                // Its container's replacement dropped it, and recorded that: nothing left to delete.
                 try await recorder.remove(change.address)
+            } else if let old = liveObject ?? recordedObject {
+                try await kind.delete(old)
+                try await removeWithContents(change)
             }
-            let created = try await kind.create(desired.resource)
+            let created = try await create(change, desired: desired, kind: kind)
             try await finish(change, desired: desired, object: created)
-        case .update, .adopt:
+        case .update, .adopt, .importExisting:
             let desired = try await coordinator.desired(change.address)
             guard let current = liveObject else {
                 throw Diagnostic("'\(change.address)' disappeared since the plan was made", at: nil, hint: "run plan again")
@@ -142,6 +150,33 @@ public final class Applier: Sendable {
             let differences = await coordinator.differences(desired, current: current)
             let updated = differences.isEmpty ? current : try await kind.update(desired.resource, from: current, changes: differences)
             try await finish(change, desired: desired, object: updated)
+        }
+    }
+
+    /// The object is gone, and so is everything inside it: state forgets them in the same write.
+    func removeWithContents(_ change: ResourceChange) async throws {
+        let contained = (change.contents ?? []).compactMap(\.address)
+        try await recorder.update { state in
+            state.resources.removeValue(forKey: change.address)
+            for address in contained { state.resources.removeValue(forKey: address) }
+        }
+    }
+
+    /// Records the intent first, so a crash after the service made the object leaves a trace the next plan trusts.
+    /// If an earlier, interrupted run's create of the same object finished after this run refreshed, the create
+    /// fails (already exists): the object is infra's own, so it is read back and brought to the stack's values.
+    func create(_ change: ResourceChange, desired: ApplyCoordinator.Resolved, kind: any ResourceKind) async throws -> LiveObject {
+        let identity = desired.resource.identity
+        let earlier = earlierIntents[change.address]
+        try await recorder.update { $0.pending[change.address] = PendingCreate(kind: change.kind, identity: identity) }
+        do {
+            return try await kind.create(desired.resource)
+        } catch {
+            guard let earlier, earlier.kind == change.kind, earlier.identity == identity,
+                  let existing = try? await kind.read([identity])[identity]
+            else { throw error }
+            let differences = await coordinator.differences(desired, current: existing)
+            return differences.isEmpty ? existing : try await kind.update(desired.resource, from: existing, changes: differences)
         }
     }
 
@@ -154,7 +189,10 @@ public final class Applier: Sendable {
         for (key, value) in attributes where schema.isSensitive(key) { attributes[key] = SensitiveValue.digest(value) }
         let record = ResourceRecord(kind: change.kind, identity: object.identity, properties: properties, attributes: attributes,
                                     dependsOn: change.dependsOn)
-        try await recorder.record(change.address, record)
+        try await recorder.update { state in
+            state.resources[change.address] = record
+            state.pending.removeValue(forKey: change.address)
+        }
     }
 }
 

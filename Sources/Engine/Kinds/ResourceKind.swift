@@ -114,3 +114,48 @@ public struct KindRegistry: Sendable {
     public subscript(name: String) -> (any ResourceKind)? { kinds[name] }
     public var names: [String] { kinds.keys.sorted() }
 }
+
+/// Where one object lives inside another: a table in its schema, a schema in its database.
+public struct ContainerReference: Sendable, Hashable {
+    public var kind: String
+    public var identity: String
+    public init(kind: String, identity: String) {
+        self.kind = kind
+        self.identity = identity
+    }
+}
+
+/// A kind whose objects live inside an object of another kind, and go when it goes. The planner uses it to show
+/// everything a container's replacement or deletion takes with it.
+public protocol ContainedKind: ResourceKind {
+    func container(of identity: String) -> ContainerReference?
+}
+
+/// A kind whose objects hold other objects (databases, schemas): lists what is inside them live, managed or not.
+public protocol ContainerKind: ResourceKind {
+    /// Everything live directly or indirectly inside each container, by container identity.
+    func contents(of identities: [String]) async throws -> [String: [ContainedObject]]
+}
+
+/// A kind whose objects hold data (tables, buckets): how much, for the plan's data-at-risk summary.
+public protocol DataHoldingKind: ResourceKind {
+    func storedData(_ identities: [String]) async throws -> [String: StoredData]
+}
+
+/// A kind that writes its owner (stack, environment, address) on the objects it makes, where the service has a
+/// place for it (AWS tags): the planner names that owner when it refuses to take over an object.
+public protocol OwnerTaggingKind: ResourceKind {
+    /// "stack/environment/address" for each identity that carries infra's owner tags.
+    func owners(of identities: [String]) async throws -> [String: String]
+}
+
+/// Kinds may accept an identity written another way (`sales_dev` for `SALES_DEV`): `import` ids go through this.
+public protocol IdentityNormalizingKind: ResourceKind {
+    func canonicalIdentity(_ id: String) -> String
+}
+
+extension ResourceKind {
+    public func canonical(identity id: String) -> String {
+        (self as? any IdentityNormalizingKind)?.canonicalIdentity(id) ?? id
+    }
+}

@@ -69,10 +69,11 @@ public struct StackLoader {
     }
 
     static let namePattern = #"^[A-Za-z_][A-Za-z0-9_-]*$"#
-    static let stackKeys = ["stack", "description", "vars", "resources", "use", "pipelines", "outputs"]
-    static let templateKeys = ["template", "description", "params", "resources", "use", "pipelines"]
+    static let stackKeys = ["stack", "description", "vars", "resources", "use", "pipelines", "outputs", "moved", "import"]
+    static let templateKeys = ["template", "description", "params", "resources", "use", "pipelines", "moved"]
     static let environmentKeys = ["name", "description", "protected", "aws", "snowflake", "backend", "vars"]
-    static let metaKeys = ["type", "depends_on"]
+    static let metaKeys = ["type", "depends_on", "lifecycle"]
+    static let lifecycleFields = [PropertySchema("prevent_destroy", .bool), PropertySchema("ignore_changes", .list(.string))]
 
     // MARK: Environment
 
@@ -166,6 +167,7 @@ public struct StackLoader {
             }
         }
         builder.addDocument(root, scope: .root, templateChain: [])
+        builder.addImports(root["import"])
         for file in builder.templateFilesUsed.sorted() {
             hasher.update(data: Data(file.utf8))
             hasher.update(data: FileManager.default.contents(atPath: file) ?? Data())
@@ -192,9 +194,12 @@ public struct StackLoader {
         // Environments are shared by stacks: a var this stack does not declare is simply not used.
         var stack = LoadedStack(
             name: name, description: root["description"]?.scalar?.text, file: stackFile, vars: builder.vars, varOrder: builder.varOrder,
-            resources: builder.resources, pipelines: builder.pipelines, outputs: builder.outputs, environment: environment,
+            resources: builder.resources, pipelines: builder.pipelines, outputs: builder.outputs, moves: builder.moves,
+            imports: builder.imports, environment: environment,
             revision: hasher.finalize().map { String(format: "%02x", $0) }.joined(), resourceIndex: [:])
         stack.resourceIndex = Dictionary(stack.resources.enumerated().map { ($1.logicalName, $0) }, uniquingKeysWith: { a, _ in a })
+        try sink.throwIfAny()
+        builder.checkMovesAndImports(stack)
         try sink.throwIfAny()
         ReferenceChecker(stack: stack, schemas: schemas, sink: sink).checkAll()
         try sink.throwIfAny()
@@ -231,6 +236,8 @@ public struct StackLoader {
         var pipelines: [String: PipelineDecl] = [:]
         var outputs: [OutputDecl] = []
         var templateFilesUsed: Set<String> = []
+        var moves: [MoveDecl] = []
+        var imports: [ImportDecl] = []
         var templateCache: [String: SourceNode] = [:]
 
         init(loader: StackLoader, sink: DiagnosticSink) {
@@ -274,6 +281,7 @@ public struct StackLoader {
                                 hint: "write `use:` then `  orders: {template: NAME, with: {…}}`")
                 }
             }
+            if let node = root["moved"] { addMoves(node, scope: scope) }
             if let node = root["pipelines"] {
                 if case .mapping(let entries, _) = node {
                     for entry in entries { addPipeline(entry, scope: scope) }
@@ -333,8 +341,104 @@ public struct StackLoader {
                     sink.report("'depends_on' must be a list of resource names", at: node.location)
                 }
             }
-            resources.append(ResourceDecl(logicalName: logicalName, kind: schema.name, location: key.location, properties: properties,
-                                          propertyOrder: order, explicitDependencies: dependencies.map { scope.prefix + $0 }, scope: scope))
+            var decl = ResourceDecl(logicalName: logicalName, kind: schema.name, location: key.location, properties: properties,
+                                    propertyOrder: order, explicitDependencies: dependencies.map { scope.prefix + $0 }, scope: scope)
+            if let node = entry.value["lifecycle"] { decl.lifecycle = lifecycle(node, schema: schema, resource: logicalName) }
+            resources.append(decl)
+        }
+
+        func lifecycle(_ node: SourceNode, schema: KindSchema, resource: String) -> Lifecycle {
+            guard case .mapping(let fields, let location) = node else {
+                sink.report("'lifecycle' must be a mapping", at: node.location, hint: "write `lifecycle: {prevent_destroy: true}`")
+                return Lifecycle()
+            }
+            checker.checkObject(fields, at: location, fields: StackLoader.lifecycleFields, context: "lifecycle of '\(resource)'")
+            var result = Lifecycle(preventDestroy: node["prevent_destroy"]?.plainValue.boolValue ?? false)
+            for item in node["ignore_changes"]?.items ?? [] {
+                guard let s = item.scalar else { continue }
+                if schema.identityProperties.contains(s.text) {
+                    sink.report("'\(s.text)' names the object and cannot be ignored", at: s.location,
+                                hint: "ignore_changes lists properties infra should leave as they are live, not the object's name")
+                } else if schema.property(s.text) == nil {
+                    sink.report("unknown property '\(s.text)' in ignore_changes of \(schema.name) '\(resource)'", at: s.location,
+                                hint: Suggestion.hint(for: s.text, in: schema.properties.map(\.name), kind: "property"))
+                } else {
+                    result.ignoreChanges.append(s.text)
+                }
+            }
+            return result
+        }
+
+        /// `moved:` entries; inside a template both addresses are the instance's own.
+        mutating func addMoves(_ node: SourceNode, scope: Scope) {
+            guard case .sequence(let items, _) = node else {
+                sink.report("'moved' must be a list of {from, to} entries", at: node.location,
+                            hint: "write `moved: [{from: old_name, to: new_name}]`")
+                return
+            }
+            for item in items {
+                guard case .mapping(let fields, let location) = item else {
+                    sink.report("a 'moved' entry must be a mapping", at: item.location, hint: "write `- {from: old_name, to: new_name}`")
+                    continue
+                }
+                checker.checkObject(fields, at: location, fields: [PropertySchema("from", .string, required: true),
+                                                                   PropertySchema("to", .string, required: true)],
+                                    context: "moved entry")
+                guard let from = item["from"]?.scalar, let to = item["to"]?.scalar else { continue }
+                if from.text == to.text {
+                    sink.report("a move from '\(from.text)' to itself", at: location, hint: "remove this entry")
+                    continue
+                }
+                if let earlier = moves.first(where: { $0.from == scope.prefix + from.text }) {
+                    sink.report("'\(from.text)' is moved twice", at: from.location, hint: "the first move is at \(earlier.location)")
+                    continue
+                }
+                moves.append(MoveDecl(from: scope.prefix + from.text, to: scope.prefix + to.text, location: location))
+            }
+        }
+
+        mutating func addImports(_ node: SourceNode?) {
+            guard let node else { return }
+            guard case .sequence(let items, _) = node else {
+                sink.report("'import' must be a list of {to, id} entries", at: node.location,
+                            hint: "write `import: [{to: raw_events, id: DB.RAW.EVENTS}]`")
+                return
+            }
+            for item in items {
+                guard case .mapping(let fields, let location) = item else {
+                    sink.report("an 'import' entry must be a mapping", at: item.location, hint: "write `- {to: address, id: IDENTITY}`")
+                    continue
+                }
+                checker.checkObject(fields, at: location, fields: [PropertySchema("to", .string, required: true),
+                                                                   PropertySchema("id", .string, required: true)],
+                                    context: "import entry")
+                guard let to = item["to"]?.scalar, let id = item["id"] else { continue }
+                checker.checkExpressions(in: id)
+                if imports.contains(where: { $0.to == to.text }) {
+                    sink.report("'\(to.text)' is imported twice", at: to.location, hint: "keep one import entry per address")
+                    continue
+                }
+                imports.append(ImportDecl(to: to.text, id: ScopedNode(node: id, scope: .root), location: location))
+            }
+        }
+
+        /// Every address a move or an import names must make sense against the declared resources.
+        func checkMovesAndImports(_ stack: LoadedStack) {
+            let declared = stack.resources.map(\.logicalName)
+            for move in moves {
+                if stack.resource(move.to) == nil {
+                    sink.report("moved: '\(move.to)' is not a declared resource", at: move.location,
+                                hint: Suggestion.hint(for: move.to, in: declared, kind: "resource"))
+                }
+                if stack.resource(move.from) != nil {
+                    sink.report("moved: '\(move.from)' is still declared", at: move.location,
+                                hint: "a move renames: remove or rename the resource '\(move.from)'")
+                }
+            }
+            for entry in imports where stack.resource(entry.to) == nil {
+                sink.report("import: '\(entry.to)' is not a declared resource", at: entry.location,
+                            hint: Suggestion.hint(for: entry.to, in: declared, kind: "resource"))
+            }
         }
 
         mutating func addInstance(_ entry: SourceNode.Entry, scope: Scope, templateChain: [String]) {

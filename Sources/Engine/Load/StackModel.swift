@@ -35,6 +35,33 @@ public struct ResourceDecl: Sendable {
     public var propertyOrder: [String]
     public var explicitDependencies: [String]
     public var scope: Scope
+    public var lifecycle: Lifecycle = Lifecycle()
+}
+
+/// Per-resource guards: `lifecycle: {prevent_destroy: true, ignore_changes: [comment]}`.
+public struct Lifecycle: Sendable, Equatable {
+    /// Any plan that deletes or replaces the object is an error.
+    public var preventDestroy = false
+    /// Properties whose differences from the live object are never acted on (someone else owns them).
+    public var ignoreChanges: [String] = []
+    public init(preventDestroy: Bool = false, ignoreChanges: [String] = []) {
+        self.preventDestroy = preventDestroy
+        self.ignoreChanges = ignoreChanges
+    }
+}
+
+/// `moved: [{from: OLD, to: NEW}]`: the object recorded as OLD is now declared as NEW; nothing changes in the cloud.
+public struct MoveDecl: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var location: SourceLocation
+}
+
+/// `import: [{to: ADDRESS, id: ID}]`: take an existing object under management as ADDRESS.
+public struct ImportDecl: Sendable {
+    public var to: String
+    public var id: ScopedNode
+    public var location: SourceLocation
 }
 
 public enum TaskKind: String, CaseIterable, Sendable, Codable {
@@ -77,6 +104,8 @@ public struct LoadedStack: Sendable {
     public var resources: [ResourceDecl]
     public var pipelines: [String: PipelineDecl]
     public var outputs: [OutputDecl]
+    public var moves: [MoveDecl] = []
+    public var imports: [ImportDecl] = []
     public var environment: EnvironmentConfig
     /// A content hash of the stack file and the templates it uses: what `promote` compares between environments.
     public var revision: String

@@ -109,6 +109,11 @@ public struct RunReport: Sendable, Codable {
     public var tasks: [TaskResult]
     public var succeeded: Bool { tasks.allSatisfy { $0.outcome == .succeeded } }
 
+    /// "task 'x' failed: message" for each failed task: the cause, for a command that stops because of it.
+    public var failureSummary: String {
+        tasks.filter { $0.outcome == .failed }.map { "task '\($0.name)' failed: \($0.message)" }.joined(separator: "; ")
+    }
+
     enum CodingKeys: String, CodingKey { case pipeline, runID = "run_id", startedAt = "started_at", seconds, tasks, succeeded }
 
     public func encode(to encoder: Encoder) throws {

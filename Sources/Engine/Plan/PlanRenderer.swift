@@ -17,7 +17,7 @@ public struct Style: Sendable {
     public func action(_ action: Action, _ text: String) -> String {
         switch action {
         case .create: return green(text)
-        case .update, .adopt: return yellow(text)
+        case .update, .adopt, .importExisting: return yellow(text)
         case .delete: return red(text)
         case .replace: return red(text)
         case .noop: return text
@@ -48,7 +48,7 @@ public struct PlanRenderer {
             out.append("")
         }
         let active = plan.changes.filter { $0.action != .noop }
-        if active.isEmpty, plan.forgotten.isEmpty {
+        if active.isEmpty, plan.forgotten.isEmpty, plan.moved.isEmpty {
             out.append(style.bold("No changes.") + " The live objects match the stack \(plan.stack) in \(plan.environment).")
             return out.joined(separator: "\n")
         }
@@ -63,10 +63,20 @@ public struct PlanRenderer {
             out.append(contentsOf: render(change))
             out.append("")
         }
+        for move in plan.moved {
+            out.append("  \(move.from) has moved to \(move.to): recorded under the new address, no change in the cloud")
+        }
         for address in plan.forgotten {
             out.append("  \(address) no longer exists and is no longer declared: it will be removed from state")
         }
+        if !plan.moved.isEmpty || !plan.forgotten.isEmpty { out.append("") }
         out.append(style.bold(plan.summary.line))
+        if !plan.dataAtRisk.isEmpty {
+            out.append("")
+            out.append(style.red(style.bold("Data at risk:")) + " applying this plan destroys")
+            for risk in plan.dataAtRisk { out.append("  \(style.red("!")) \(risk.description)") }
+            out.append("Applying it needs --allow-data-loss, or 'yes' at a prompt that names this data.")
+        }
         return out.joined(separator: "\n")
     }
 
@@ -76,7 +86,8 @@ public struct PlanRenderer {
         case .update: return "update in place"
         case .replace: return "destroy and then create replacement"
         case .delete: return "destroy"
-        case .adopt: return "adopt an existing object"
+        case .adopt: return "record an object an interrupted run of infra created"
+        case .importExisting: return "import an existing object"
         case .noop: return ""
         }
     }
@@ -86,11 +97,23 @@ public struct PlanRenderer {
         let symbol = style.action(change.action, change.action.symbol)
         var header = "  \(symbol) \(style.bold(change.address)) (\(change.kind))"
         switch change.action {
+        case .replace where change.note != nil: header += " (\(change.note!))"
         case .replace: header += " must be replaced: " + change.replaceReasons.map { "'\($0)' forces replacement" }.joined(separator: ", ")
-        case .adopt: header += " exists but is not in state: it will be adopted"
+        case .adopt: header += " (\(change.note ?? "created by an interrupted run of infra"))"
+        case .importExisting: header += " will be imported: \(change.identity ?? "") exists; nothing in the cloud changes until apply"
+        case .delete where change.note != nil: header += " (\(change.note!))"
         default: break
         }
         lines.append(header)
+        if let contents = change.contents, !contents.isEmpty {
+            let verb = change.action == .replace ? "replacing" : "deleting"
+            lines.append("      \(style.red("!")) \(verb) it drops everything inside it:")
+            for object in contents {
+                let who = object.address.map { "managed as \($0)" + (change.action == .replace ? ", recreated" : "") } ?? "NOT managed by infra: lost"
+                lines.append("          \(object.type) \(object.identity) (\(who)\(object.data.map { "; \($0)" } ?? ""))")
+            }
+        }
+        if change.removedWith != nil, change.changes.isEmpty { return lines }
         let shown = change.action == .delete ? Array((change.before ?? [:]).keys) : change.changes.map(\.property)
         let width = shown.map(\.count).max() ?? 0
         switch change.action {

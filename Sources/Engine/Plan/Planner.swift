@@ -46,6 +46,11 @@ public enum Refresher {
             wanted[record.kind, default: []].insert(record.identity)
             declared[record.kind, default: []].formUnion(record.properties.keys)
         }
+        for (_, intent) in state?.pending ?? [:] { wanted[intent.kind, default: []].insert(intent.identity) }
+        for entry in stack.imports {
+            guard let decl = stack.resource(entry.to), let kind = kinds[decl.kind] else { continue }
+            wanted[decl.kind, default: []].insert(try importIdentity(entry, kind: kind, resolver: resolver))
+        }
         let requests = wanted.map { (kind: $0.key, identities: $0.value.sorted(), properties: declared[$0.key] ?? []) }
         var snapshot = LiveSnapshot()
         try await withThrowingTaskGroup(of: (String, [String: LiveObject]).self) { group in
@@ -67,6 +72,15 @@ public enum Refresher {
         return kind.identity(of: properties)
     }
 
+    /// An `import:` entry's id, in the kind's own spelling.
+    public static func importIdentity(_ entry: ImportDecl, kind: any ResourceKind, resolver: Resolver) throws -> String {
+        let value = try resolver.evaluate(entry.id)
+        guard let text = value.stringValue, !text.isEmpty else {
+            throw Diagnostic("import: the id for '\(entry.to)' must be a non-empty string", at: entry.location)
+        }
+        return kind.canonical(identity: text)
+    }
+
     /// The state as if it were live: what `--refresh=false` plans against.
     public static func fromState(_ state: StateDocument?) -> LiveSnapshot {
         var snapshot = LiveSnapshot()
@@ -84,10 +98,18 @@ public final class Planner {
     let options: PlanOptions
     let resolver: Resolver
     let walker: ReferenceWalker
+    let moved: [MovedAddress]
     private var decided: [String: ResourceChange] = [:]
     private var deciding: Set<String> = []
+    private var conflicts: [OwnershipConflict] = []
+    private var problems: [Diagnostic] = []
+    private var importIDs: [String: String] = [:]
 
-    public init(stack: LoadedStack, kinds: KindRegistry, state: StateDocument?, live: LiveSnapshot, options: PlanOptions, resolver: Resolver) {
+    /// `state` is the state with the stack's `moved:` entries applied (`StateDocument.applying`); `moved` lists them.
+    public init(stack: LoadedStack, kinds: KindRegistry, state: StateDocument?, live: LiveSnapshot, options: PlanOptions, resolver: Resolver,
+                moved: [MovedAddress] = [])
+    {
+        self.moved = moved
         self.stack = stack
         self.kinds = kinds
         self.state = state
@@ -101,16 +123,24 @@ public final class Planner {
     /// A refreshed plan: reads live state (or trusts state with refresh off), then diffs.
     public static func plan(stack: LoadedStack, kinds: KindRegistry, state: StateDocument?, options: PlanOptions) async throws -> Plan {
         let resolver = Resolver(stack: stack, kinds: kinds)
+        let (movedState, moves) = try state.map { try $0.applying(stack.moves) } ?? (nil, [])
         let live = options.refresh
-            ? try await Refresher.refresh(stack: stack, state: state, kinds: kinds, resolver: resolver)
-            : Refresher.fromState(state)
-        return try Planner(stack: stack, kinds: kinds, state: state, live: live, options: options, resolver: resolver).makePlan()
+            ? try await Refresher.refresh(stack: stack, state: movedState, kinds: kinds, resolver: resolver)
+            : Refresher.fromState(movedState)
+        return try Planner(stack: stack, kinds: kinds, state: movedState, live: live, options: options, resolver: resolver,
+                           moved: moves.map { MovedAddress(from: $0.from, to: $0.to) }).makePlan()
     }
 
+    /// Throws `OwnershipConflicts` when the stack would take over objects it was not told to, and a
+    /// `DiagnosticList` for other plan-time refusals (prevent_destroy, imports that cannot be done).
     public func makePlan() throws -> Plan {
         var changes: [ResourceChange] = []
         var forgotten: [String] = []
         if options.mode == .apply {
+            for entry in stack.imports where state?.resources[entry.to] == nil {
+                guard let decl = stack.resource(entry.to), let kind = kinds[decl.kind] else { continue }
+                importIDs[entry.to] = try Refresher.importIdentity(entry, kind: kind, resolver: resolver)
+            }
             for resource in stack.resources { changes.append(try decide(resource.logicalName)) }
         }
         let desired = options.mode == .apply ? Set(stack.resources.map(\.logicalName)) : []
@@ -123,10 +153,30 @@ public final class Planner {
                 forgotten.append(address)
             }
         }
+        // An interrupted create of a resource no longer declared (or being destroyed): the object is infra's own.
+        for (address, intent) in (state?.pending ?? [:]).sorted(by: { $0.key < $1.key })
+        where !desired.contains(address) && state?.resources[address] == nil {
+            guard let object = live.object(kind: intent.kind, identity: intent.identity) else { continue }
+            var change = ResourceChange(address: address, kind: intent.kind, action: .delete, identity: intent.identity,
+                                        before: masked(object.properties, kind: intent.kind), after: nil, changes: [], replaceReasons: [], dependsOn: [])
+            change.note = "created by an interrupted run of infra and no longer declared"
+            changes.append(change)
+        }
+        ContainmentPlanner(kinds: kinds, state: state).expand(&changes, problems: &problems)
+        for change in changes where change.destroysObject {
+            guard let decl = stack.resource(change.address), decl.lifecycle.preventDestroy else { continue }
+            let why = change.action == .delete ? "delete" : "replace"
+            problems.append(Diagnostic("'\(change.address)' has lifecycle.prevent_destroy, and this plan would \(why) it"
+                                       + (change.note.map { " (\($0))" } ?? (change.replaceReasons.isEmpty ? "" : " ('\(change.replaceReasons.joined(separator: "', '"))' forces replacement)")),
+                                       at: decl.location,
+                                       hint: "undo the change that forces this, or remove prevent_destroy if you really mean to lose the object"))
+        }
+        if !conflicts.isEmpty { throw OwnershipConflicts(conflicts: conflicts, stack: stack.name, environment: stack.environment.name) }
+        if !problems.isEmpty { throw DiagnosticList(problems) }
         return Plan(formatVersion: Plan.formatVersion, mode: options.mode, stack: stack.name, stackFile: stack.file,
                     environment: stack.environment.name, revision: stack.revision, stateSerial: state?.serial ?? 0,
                     stateLineage: state?.lineage, createdAt: Timestamp.now(), liveDigest: live.digest, changes: changes,
-                    drift: drift(), forgotten: forgotten)
+                    drift: drift(), forgotten: forgotten, moved: moved)
     }
 
     /// After-apply attributes are known for objects that exist and stay; unknown for those (re)created.
@@ -147,8 +197,20 @@ public final class Planner {
         let record = state?.resources[address]
         let wanted = try resolver.properties(of: address)
         let desiredIdentity = kind.identity(of: wanted)
-        let liveIdentity = record?.identity ?? desiredIdentity
+        let importID = record == nil ? importIDs[address] : nil
+        if let importID, let desiredIdentity, importID != desiredIdentity {
+            problems.append(Diagnostic("import: id '\(importID)' is not the object '\(address)' declares (\(desiredIdentity))",
+                                       at: stack.imports.first { $0.to == address }?.location,
+                                       hint: "import the object the stack declares, or change the resource's name to match it"))
+        }
+        let liveIdentity = record?.identity ?? importID ?? desiredIdentity
         let object = liveIdentity.flatMap { live.object(kind: decl.kind, identity: $0) }
+        if let importID, object == nil {
+            problems.append(Diagnostic("import: no \(decl.kind) '\(importID)' exists to import as '\(address)'",
+                                       at: stack.imports.first { $0.to == address }?.location,
+                                       hint: "check the id (the object's name as the service shows it), or remove the entry to create it"))
+        }
+        checkOwnership(address, kind: decl.kind, record: record, desiredIdentity: desiredIdentity, importID: importID, exists: object != nil)
         let dependencies = Array(Set(walker.references(of: decl).filter { $0.strength == .existence && $0.target != address }.map(\.target))).sorted()
         let after = masked(wanted, kind: decl.kind)
 
@@ -157,7 +219,7 @@ public final class Planner {
                                     replaceReasons: [], dependsOn: dependencies)
         if let object {
             change.identity = object.identity
-            for property in schema.properties where !property.createOnly {
+            for property in schema.properties where !property.createOnly && !decl.lifecycle.ignoreChanges.contains(property.name) {
                 guard let desiredValue = wanted[property.name] else { continue }
                 let current = object.properties[property.name] ?? record?.properties[property.name]
                 let desiredNormal = normalized(desiredValue, property: property, kind: kind)
@@ -182,7 +244,13 @@ public final class Planner {
             }
             change.replaceReasons = change.changes.filter(\.forcesReplacement).map(\.property)
             if record == nil {
-                change.action = change.replaceReasons.isEmpty ? .adopt : .replace
+                // checkOwnership has refused anything but an import or infra's own interrupted create.
+                change.action = importID != nil ? .importExisting : .adopt
+                if change.action == .adopt { change.note = "created by an interrupted run of infra: it is recorded, not created again" }
+                if !change.replaceReasons.isEmpty {
+                    problems.append(Diagnostic("'\(address)' would be taken over and then replaced ('\(change.replaceReasons.joined(separator: "', '"))' cannot change in place)",
+                                               at: decl.location, hint: "make the stack match the existing object first, then change it in a later apply"))
+                }
             } else if !change.replaceReasons.isEmpty {
                 change.action = .replace
                 change.identity = desiredIdentity ?? object.identity
@@ -217,6 +285,23 @@ public final class Planner {
         return out
     }
 
+    /// An object that exists but is not this resource's record may be taken over only when infra itself was
+    /// creating it (a pending intent) or an `import:` entry says so; anything else is refused, naming it.
+    func checkOwnership(_ address: String, kind: String, record: ResourceRecord?, desiredIdentity: String?, importID: String?, exists: Bool) {
+        guard let desiredIdentity, importID == nil else { return }
+        let target = record == nil ? desiredIdentity : (record!.identity != desiredIdentity ? desiredIdentity : nil)
+        guard let target else { return }
+        let existing = record == nil ? exists : live.object(kind: kind, identity: target) != nil
+        guard existing else { return }
+        if record == nil, let intent = state?.pending[address], intent.kind == kind, intent.identity == target { return }
+        let location = stack.resource(address)?.location
+        if let other = state?.address(of: kind, identity: target), other != address {
+            conflicts.append(OwnershipConflict(address: address, kind: kind, identity: target, location: location, managedHereAs: other))
+        } else {
+            conflicts.append(OwnershipConflict(address: address, kind: kind, identity: target, location: location, managedHereAs: nil))
+        }
+    }
+
     /// Recorded versus live: what changed outside infra since the last apply.
     func drift() -> [Drift] {
         guard options.refresh, let state else { return [] }
@@ -228,7 +313,8 @@ public final class Planner {
                 continue
             }
             var changes: [PropertyChange] = []
-            for property in kind.schema.properties where !property.sensitive && !property.createOnly {
+            let ignored = stack.resource(address)?.lifecycle.ignoreChanges ?? []
+            for property in kind.schema.properties where !property.sensitive && !property.createOnly && !ignored.contains(property.name) {
                 guard let recorded = record.properties[property.name], let current = object.properties[property.name] else { continue }
                 let a = normalized(recorded, property: property, kind: kind), b = normalized(current, property: property, kind: kind)
                 if a != b { changes.append(PropertyChange(property: property.name, before: a, after: b, forcesReplacement: false)) }

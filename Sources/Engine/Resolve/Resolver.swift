@@ -54,6 +54,20 @@ public final class Resolver {
         if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
     }
 
+    /// A digest of what one deployment is asked to be: the stack and templates (the revision), every var as this
+    /// environment resolves it, and every resource's resolved properties. Verify records it; promote compares it.
+    public static func inputsDigest(of stack: LoadedStack, kinds: KindRegistry) throws -> String {
+        let resolver = Resolver(stack: stack, kinds: kinds)
+        var lines = ["revision\t\(stack.revision)"]
+        for name in stack.varOrder {
+            lines.append("var.\(name)\t\(try resolver.evaluate(stack.environment.vars[name] ?? stack.vars[name]!).canonicalJSON)")
+        }
+        for resource in stack.resources.sorted(by: { $0.logicalName < $1.logicalName }) {
+            lines.append("\(resource.logicalName)\t\(Value.map(try resolver.properties(of: resource.logicalName)).canonicalJSON)")
+        }
+        return SHA256Hex.of(lines.joined(separator: "\n"))
+    }
+
     // MARK: Resources
 
     /// Every property the resource declares or defaults, resolved and type-checked.

@@ -6,10 +6,12 @@ import InfraEngine
 public struct BucketKind: ResourceKind {
     let connect: @Sendable () async throws -> any S3BucketOperations
     let defaultRegion: String
+    let owner: OwnerStamp?
 
-    public init(defaultRegion: String, connect: @escaping @Sendable () async throws -> any S3BucketOperations) {
+    public init(defaultRegion: String, owner: OwnerStamp? = nil, connect: @escaping @Sendable () async throws -> any S3BucketOperations) {
         self.connect = connect
         self.defaultRegion = defaultRegion
+        self.owner = owner
     }
 
     static let publicAccessFields = ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"]
@@ -187,7 +189,7 @@ public struct BucketKind: ResourceKind {
         if properties.contains("encryption") { p["encryption"] = encryptionValue(try await s3.encryption(bucket)) }
         if properties.contains("public_access") { p["public_access"] = publicAccessValue(try await s3.publicAccessBlock(bucket)) }
         if properties.contains("lifecycle") { p["lifecycle"] = .list((try await s3.lifecycleRules(bucket) ?? []).map(lifecycleValue)) }
-        if properties.contains("tags") { p["tags"] = .map((try await s3.tags(bucket) ?? [:]).mapValues(Value.string)) }
+        if properties.contains("tags") { p["tags"] = .map(OwnerStamp.declared(try await s3.tags(bucket) ?? [:]).mapValues(Value.string)) }
         if properties.contains("policy") { p["policy"] = try await s3.policy(bucket).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null }
         if properties.contains("notifications") {
             p["notifications"] = .list(try await s3.notifications(bucket).map(notificationValue).sorted { $0.canonicalJSON < $1.canonicalJSON })
@@ -204,10 +206,10 @@ public struct BucketKind: ResourceKind {
         try await s3.createBucket(resource.identity, region: region)
         let settable = Set(p.keys).subtracting(["name", "region", "force_destroy"])
         // A new bucket has no configuration: set what the stack declares, skipping values equal to that.
-        try await apply(resource.identity, properties: p, only: settable.filter { key in
+        try await apply(resource.identity, address: resource.logicalName, properties: p, only: settable.filter { key in
             switch key {
             case "versioning": return p[key]?.boolValue == true
-            case "tags": return p[key] != .map([:])
+            case "tags": return p[key] != .map([:]) || owner != nil
             case "lifecycle", "notifications": return p[key] != .list([])
             default: return p[key] != nil && p[key] != .null
             }
@@ -218,7 +220,8 @@ public struct BucketKind: ResourceKind {
 
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
         let s3 = try await connect()
-        try await apply(resource.identity, properties: resource.properties, only: Set(changes.map(\.property)).subtracting(["force_destroy"]), s3: s3)
+        try await apply(resource.identity, address: resource.logicalName, properties: resource.properties,
+                        only: Set(changes.map(\.property)).subtracting(["force_destroy"]), s3: s3)
         return LiveObject(identity: resource.identity, properties: normalizedAll(resource.properties, region: resource.properties["region"]?.stringValue ?? defaultRegion),
                           attributes: ["arn": .string("arn:aws:s3:::\(resource.identity)")])
     }
@@ -231,13 +234,13 @@ public struct BucketKind: ResourceKind {
     }
 
     /// Sub-resources are independent calls; public access goes first so a policy is judged by the new blocks.
-    func apply(_ bucket: String, properties p: [String: Value], only names: Set<String>, s3: any S3BucketOperations) async throws {
+    func apply(_ bucket: String, address: String, properties p: [String: Value], only names: Set<String>, s3: any S3BucketOperations) async throws {
         if names.contains("public_access") { try await s3.setPublicAccessBlock(bucket, Self.publicAccess(p["public_access"] ?? .null)) }
         if names.contains("versioning") { try await s3.setVersioning(bucket, enabled: p["versioning"]?.boolValue ?? false) }
         if names.contains("encryption") { try await s3.setEncryption(bucket, Self.encryption(p["encryption"] ?? .null)) }
         if names.contains("lifecycle") { try await s3.setLifecycleRules(bucket, Self.lifecycle(p["lifecycle"] ?? .list([]))) }
         if names.contains("tags") {
-            try await s3.setTags(bucket, (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue))
+            try await s3.setTags(bucket, OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: address))
         }
         if names.contains("policy") {
             try await s3.setPolicy(bucket, PolicyDocument.from(p["policy"] ?? .null).map { PolicyDocument.canonical($0).canonicalJSON })

@@ -7,7 +7,11 @@ import InfraEngine
 public struct RoleKind: ResourceKind {
     let connect: @Sendable () async throws -> any IAMRoleOperations
 
-    public init(connect: @escaping @Sendable () async throws -> any IAMRoleOperations) { self.connect = connect }
+    let owner: OwnerStamp?
+    public init(owner: OwnerStamp? = nil, connect: @escaping @Sendable () async throws -> any IAMRoleOperations) {
+        self.connect = connect
+        self.owner = owner
+    }
 
     /// The inline policy that holds the `policy:` shorthand; other inline policies are `inline_policies`.
     static let shorthandPolicyName = "infra-policy"
@@ -108,7 +112,7 @@ public struct RoleKind: ResourceKind {
             "max_session_duration": .int(role.maxSessionDuration),
             "trust": PolicyDocument.parse(role.trustPolicy).map(PolicyDocument.canonical) ?? .null,
         ]
-        if properties.contains("tags") { p["tags"] = .map(try await iam.roleTags(role.name).mapValues(Value.string)) }
+        if properties.contains("tags") { p["tags"] = .map(OwnerStamp.declared(try await iam.roleTags(role.name)).mapValues(Value.string)) }
         if properties.contains("policy") {
             p["policy"] = try await iam.inlinePolicy(role.name, name: shorthandPolicyName).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null
         }
@@ -136,7 +140,7 @@ public struct RoleKind: ResourceKind {
         let role = try await iam.createRole(
             name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
             maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
-            tags: (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue))
+            tags: OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: resource.logicalName))
         if let policy = Self.shorthandDocument(p["policy"] ?? .null) {
             try await iam.putInlinePolicy(role.name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
         }

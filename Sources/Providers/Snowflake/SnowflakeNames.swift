@@ -77,4 +77,49 @@ public enum SnowflakeLiteral {
     public static func string(_ s: String) -> String {
         "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
+
+    /// The value of one single-quoted literal, or nil if `text` is not exactly one. Snowflake reads `''` and `\'`
+    /// alike, and the escapes `\\ \" \n \r \t \b \f \0 \xhh \uhhhh`; any other escaped character stands for
+    /// itself (docs: sql-reference/data-types-text, "Escape sequences in single-quoted string constants").
+    public static func decode(_ text: String) -> String? {
+        let chars = Array(text.unicodeScalars)
+        guard chars.count >= 2, chars.first == "'", chars.last == "'" else { return nil }
+        var out = String.UnicodeScalarView()
+        var i = 1
+        let end = chars.count - 1
+        func hex(_ from: Int, _ count: Int) -> Unicode.Scalar? {
+            guard from + count <= end else { return nil }
+            return UInt32(String(String.UnicodeScalarView(chars[from..<from + count])), radix: 16).flatMap(Unicode.Scalar.init)
+        }
+        while i < end {
+            let c = chars[i]
+            if c == "'" {
+                guard i + 1 < end, chars[i + 1] == "'" else { return nil }  // a lone quote ends the literal early
+                out.append("'")
+                i += 2
+            } else if c == "\\" {
+                guard i + 1 < end else { return nil }
+                let e = chars[i + 1]
+                i += 2
+                switch e {
+                case "n": out.append("\n")
+                case "r": out.append("\r")
+                case "t": out.append("\t")
+                case "b": out.append("\u{08}")
+                case "f": out.append("\u{0C}")
+                case "0": out.append("\u{00}")
+                case "x": guard let s = hex(i, 2) else { return nil }; out.append(s); i += 2
+                case "u": guard let s = hex(i, 4) else { return nil }; out.append(s); i += 4
+                default: out.append(e)
+                }
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// One spelling per value: a literal written `'it''s'` and one read back as `'it\'s'` compare equal.
+    public static func canonical(_ text: String) -> String? { decode(text).map(string) }
 }

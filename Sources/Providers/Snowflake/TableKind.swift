@@ -57,7 +57,7 @@ public struct TableKind: ResourceKind {
     /// tools and older accounts show `CURRENT_TIMESTAMP`); identifiers in a default are case-insensitive.
     static func canonicalDefault(_ text: String) -> String {
         let d = text.trimmingCharacters(in: .whitespaces)
-        if d.hasPrefix("'") { return d }
+        if d.hasPrefix("'") { return SnowflakeLiteral.canonical(d) ?? d }
         let upper = d.uppercased()
         for niladic in ["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIMESTAMP", "LOCALTIME", "SYSDATE", "SYSTIMESTAMP"]
         where upper == niladic || upper == niladic + "()" {
