@@ -29,7 +29,7 @@ final class KindNormalisationTests: XCTestCase {
         let live = BucketKind.lifecycle(declared)
         XCTAssertEqual(live.map(\.id), ["rule-1", "archive"])
         XCTAssertEqual(live[1].transitions.map(\.days), [30, 60])
-        XCTAssertEqual(bucket.normalize(declared, property: "lifecycle"), .list(live.map(BucketKind.lifecycleValue)))
+        XCTAssertEqual(bucket.normalize(declared, property: "lifecycle_rules"), .list(live.map(BucketKind.lifecycleValue)))
     }
 
     func testNotificationsCompareWithoutS3sIdsAndInAnyOrder() {

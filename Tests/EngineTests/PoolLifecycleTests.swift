@@ -125,7 +125,7 @@ final class PoolLifecycleTests: XCTestCase {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
         let r = try CLI.run(["apply", "pools", "--env", "dev"], in: dir)
         XCTAssertEqual(r.exitCode, 1)
-        XCTAssertTrue(r.stderr.contains("apply cancelled: not confirmed"))
+        XCTAssertTrue(r.stderr.contains("cancelled: not confirmed; nothing was changed"), r.stderr)
         XCTAssertTrue(try CLI.run(["state", "list", "pools", "--env", "dev"], in: dir).stdout.isEmpty)
     }
 

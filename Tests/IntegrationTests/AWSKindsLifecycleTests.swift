@@ -41,7 +41,7 @@ final class AWSKindsLifecycleTests: XCTestCase {
                 versioning: true
                 encryption: AES256
                 public_access: blocked
-                lifecycle:
+                lifecycle_rules:
                   - {prefix: raw/, expire_days: 90}
                 tags: \(tags)
                 force_destroy: \(forceDestroy)

@@ -349,7 +349,8 @@ public struct StackLoader {
 
         func lifecycle(_ node: SourceNode, schema: KindSchema, resource: String) -> Lifecycle {
             guard case .mapping(let fields, let location) = node else {
-                sink.report("'lifecycle' must be a mapping", at: node.location, hint: "write `lifecycle: {prevent_destroy: true}`")
+                let rules = schema.property("lifecycle_rules") != nil ? "; an S3 bucket's expiry rules go under `lifecycle_rules:`" : ""
+                sink.report("'lifecycle' must be a mapping", at: node.location, hint: "write `lifecycle: {prevent_destroy: true}`" + rules)
                 return Lifecycle()
             }
             checker.checkObject(fields, at: location, fields: StackLoader.lifecycleFields, context: "lifecycle of '\(resource)'")

@@ -34,14 +34,14 @@ public struct BucketKind: ResourceKind {
                     .enumeration(["blocked", "open"], caseInsensitive: true),
                     .object(Self.publicAccessFields.map { PropertySchema($0, .bool, default: true) }),
                 ]), summary: "blocked (all four public access blocks), open, or each flag"),
-                PropertySchema("lifecycle", .list(.object([
+                PropertySchema("lifecycle_rules", .list(.object([
                     PropertySchema("id", .string), PropertySchema("prefix", .string, default: ""),
                     PropertySchema("enabled", .bool, default: true), PropertySchema("expire_days", .int),
                     PropertySchema("noncurrent_expire_days", .int), PropertySchema("abort_incomplete_upload_days", .int),
                     PropertySchema("transitions", .list(.object([
                         PropertySchema("days", .int, required: true), PropertySchema("storage_class", .string, required: true),
                     ]))),
-                ]))),
+                ])), summary: "expiry rules: [{prefix, expire_days, noncurrent_expire_days, …}] (`lifecycle:` is the per-resource guard)"),
                 PropertySchema("tags", .map(.string), default: .map([:])),
                 PropertySchema("policy", .oneOf([.object([PropertySchema("Version", .string), PropertySchema("Id", .string),
                                                           PropertySchema("Statement", .any, required: true)]), .string]),
@@ -71,7 +71,7 @@ public struct BucketKind: ResourceKind {
         switch property {
         case "encryption": return Self.encryptionValue(Self.encryption(value))
         case "public_access": return Self.publicAccessValue(Self.publicAccess(value))
-        case "lifecycle": return .list(Self.lifecycle(value).map(Self.lifecycleValue))
+        case "lifecycle_rules": return .list(Self.lifecycle(value).map(Self.lifecycleValue))
         case "notifications": return .list(Self.notifications(value).map(Self.notificationValue).sorted { $0.canonicalJSON < $1.canonicalJSON })
         case "policy": return PolicyDocument.from(value).map(PolicyDocument.canonical) ?? value
         case "region": return value == .null ? .string(defaultRegion) : value
@@ -188,7 +188,7 @@ public struct BucketKind: ResourceKind {
         if properties.contains("versioning") { p["versioning"] = .bool(try await s3.versioningEnabled(bucket)) }
         if properties.contains("encryption") { p["encryption"] = encryptionValue(try await s3.encryption(bucket)) }
         if properties.contains("public_access") { p["public_access"] = publicAccessValue(try await s3.publicAccessBlock(bucket)) }
-        if properties.contains("lifecycle") { p["lifecycle"] = .list((try await s3.lifecycleRules(bucket) ?? []).map(lifecycleValue)) }
+        if properties.contains("lifecycle_rules") { p["lifecycle_rules"] = .list((try await s3.lifecycleRules(bucket) ?? []).map(lifecycleValue)) }
         if properties.contains("tags") { p["tags"] = .map(OwnerStamp.declared(try await s3.tags(bucket) ?? [:]).mapValues(Value.string)) }
         if properties.contains("policy") { p["policy"] = try await s3.policy(bucket).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null }
         if properties.contains("notifications") {
@@ -210,7 +210,7 @@ public struct BucketKind: ResourceKind {
             switch key {
             case "versioning": return p[key]?.boolValue == true
             case "tags": return p[key] != .map([:]) || owner != nil
-            case "lifecycle", "notifications": return p[key] != .list([])
+            case "lifecycle_rules", "notifications": return p[key] != .list([])
             default: return p[key] != nil && p[key] != .null
             }
         }, s3: s3)
@@ -238,7 +238,7 @@ public struct BucketKind: ResourceKind {
         if names.contains("public_access") { try await s3.setPublicAccessBlock(bucket, Self.publicAccess(p["public_access"] ?? .null)) }
         if names.contains("versioning") { try await s3.setVersioning(bucket, enabled: p["versioning"]?.boolValue ?? false) }
         if names.contains("encryption") { try await s3.setEncryption(bucket, Self.encryption(p["encryption"] ?? .null)) }
-        if names.contains("lifecycle") { try await s3.setLifecycleRules(bucket, Self.lifecycle(p["lifecycle"] ?? .list([]))) }
+        if names.contains("lifecycle_rules") { try await s3.setLifecycleRules(bucket, Self.lifecycle(p["lifecycle_rules"] ?? .list([]))) }
         if names.contains("tags") {
             try await s3.setTags(bucket, OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: address))
         }
