@@ -242,6 +242,33 @@ final class SafeChangeTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "the teardown must not run before confirmation")
         XCTAssertEqual(try connector("SHOW DATABASES LIKE '\(db)'").count, 1)
 
+        // At a terminal, answered "no": the same.
+        let answered = try local.python("""
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(os.environ['PROJECT'])
+                os.execv(os.environ['INFRA'], [os.environ['INFRA'], 'destroy', 'landing', '--env', 'dev'])
+            out = b''
+            while b'Enter a value' not in out:
+                out += os.read(fd, 4096)
+            os.write(fd, b'no\\n')
+            try:
+                while True:
+                    chunk = os.read(fd, 4096)
+                    if not chunk: break
+                    out += chunk
+            except OSError:
+                pass
+            _, status = os.waitpid(pid, 0)
+            print(os.waitstatus_to_exitcode(status)); print(out.decode())
+            """, environment: ["PROJECT": project, "INFRA": CLI.binary, "NO_COLOR": "1"])
+        XCTAssertTrue(answered.hasPrefix("1\n"), answered)
+        XCTAssertTrue(answered.contains("Really destroy everything in landing in dev?"), answered)
+        XCTAssertTrue(answered.contains("cancelled: not confirmed; nothing was changed"), answered)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "answered no: the teardown did not run")
+        XCTAssertEqual(try connector("SHOW DATABASES LIKE '\(db)'").count, 1)
+
         let failed = try infra("destroy", "landing", "--env", "dev", "--auto-approve", expect: 1)
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker))
         XCTAssertTrue(failed.stderr.contains("the teardown pipeline failed: task 'fail' failed"), failed.stderr)
