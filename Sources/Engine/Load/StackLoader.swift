@@ -370,21 +370,26 @@ public struct StackLoader {
             return result
         }
 
+        /// The items of a `moved:` or `import:` list, each checked to be a mapping with exactly `keys` (all required).
+        func entryList(_ node: SourceNode, key: String, keys: [String], example: String) -> [(item: SourceNode, location: SourceLocation)] {
+            guard case .sequence(let items, _) = node else {
+                sink.report("'\(key)' must be a list of {\(keys.joined(separator: ", "))} entries", at: node.location,
+                            hint: "write `\(key): [\(example)]`")
+                return []
+            }
+            return items.compactMap { item in
+                guard case .mapping(let fields, let location) = item else {
+                    sink.report("a '\(key)' entry must be a mapping", at: item.location, hint: "write `- \(example)`")
+                    return nil
+                }
+                checker.checkObject(fields, at: location, fields: keys.map { PropertySchema($0, .string, required: true) }, context: "\(key) entry")
+                return (item, location)
+            }
+        }
+
         /// `moved:` entries; inside a template both addresses are the instance's own.
         mutating func addMoves(_ node: SourceNode, scope: Scope) {
-            guard case .sequence(let items, _) = node else {
-                sink.report("'moved' must be a list of {from, to} entries", at: node.location,
-                            hint: "write `moved: [{from: old_name, to: new_name}]`")
-                return
-            }
-            for item in items {
-                guard case .mapping(let fields, let location) = item else {
-                    sink.report("a 'moved' entry must be a mapping", at: item.location, hint: "write `- {from: old_name, to: new_name}`")
-                    continue
-                }
-                checker.checkObject(fields, at: location, fields: [PropertySchema("from", .string, required: true),
-                                                                   PropertySchema("to", .string, required: true)],
-                                    context: "moved entry")
+            for (item, location) in entryList(node, key: "moved", keys: ["from", "to"], example: "{from: old_name, to: new_name}") {
                 guard let from = item["from"]?.scalar, let to = item["to"]?.scalar else { continue }
                 if from.text == to.text {
                     sink.report("a move from '\(from.text)' to itself", at: location, hint: "remove this entry")
@@ -400,19 +405,7 @@ public struct StackLoader {
 
         mutating func addImports(_ node: SourceNode?) {
             guard let node else { return }
-            guard case .sequence(let items, _) = node else {
-                sink.report("'import' must be a list of {to, id} entries", at: node.location,
-                            hint: "write `import: [{to: raw_events, id: DB.RAW.EVENTS}]`")
-                return
-            }
-            for item in items {
-                guard case .mapping(let fields, let location) = item else {
-                    sink.report("an 'import' entry must be a mapping", at: item.location, hint: "write `- {to: address, id: IDENTITY}`")
-                    continue
-                }
-                checker.checkObject(fields, at: location, fields: [PropertySchema("to", .string, required: true),
-                                                                   PropertySchema("id", .string, required: true)],
-                                    context: "import entry")
+            for (item, location) in entryList(node, key: "import", keys: ["to", "id"], example: "{to: raw_events, id: DB.RAW.EVENTS}") {
                 guard let to = item["to"]?.scalar, let id = item["id"] else { continue }
                 checker.checkExpressions(in: id)
                 if imports.contains(where: { $0.to == to.text }) {

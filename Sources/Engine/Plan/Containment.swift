@@ -79,7 +79,7 @@ public enum DataRiskAssessor {
         for index in plan.changes.indices where plan.changes[index].destroysObject && plan.changes[index].removedWith == nil {
             let change = plan.changes[index]
             guard let container = kinds[change.kind] as? any ContainerKind, let identity = destroyedIdentity(change) else { continue }
-            let live = try await container.contents(of: [identity])[identity] ?? []
+            let live = (try await container.contents(of: [identity])[identity] ?? []).sorted { ($0.identity, $0.type) < ($1.identity, $1.type) }
             var contents: [ContainedObject] = []
             let with = "dropped with \(ContainmentPlanner.shortType(change.kind)) \(change.address)"
             for var object in live {
