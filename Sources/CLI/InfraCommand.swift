@@ -6,11 +6,13 @@ public struct InfraCommand: AsyncParsableCommand {
         commandName: "infra",
         abstract: "Provision and verify an S3 → Snowflake landing zone from one YAML stack.",
         discussion: """
-            Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error, 2 changes present.
-            Colour is used only on a terminal and never when NO_COLOR is set.
+            Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error, 2 changes present,
+            64 a command line that cannot be parsed (an unknown option, a missing argument).
+            Colour is used only on a terminal and never when NO_COLOR is set to a non-empty value.
             """,
+        version: InfraVersion.current,
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
+            InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
             VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self,
             ImportCommand.self, StateCommand.self, OutputCommand.self, GraphCommand.self, KindsCommand.self,
         ])

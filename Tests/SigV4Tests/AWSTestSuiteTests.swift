@@ -2,11 +2,9 @@ import Foundation
 import SigV4
 import XCTest
 
-/// Every case of AWS's SigV4 test suite (shared/testdata/aws-sigv4-suite beside the project folder).
+/// Every case of AWS's SigV4 test suite, kept in Fixtures/aws-sigv4-suite with its LICENSE and NOTICE (Apache-2.0).
 final class AWSTestSuiteTests: XCTestCase {
-    static let suiteRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/testdata/aws-sigv4-suite").standardizedFileURL
+    static let suiteRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/aws-sigv4-suite")
 
     static let credentials = SigningCredentials(
         accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")

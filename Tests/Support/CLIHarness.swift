@@ -21,13 +21,19 @@ public enum CLI {
 
     @discardableResult
     public static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
+        try run(executable: binary, arguments, in: directory, environment: environment)
+    }
+
+    /// Any program, run the same way: NO_COLOR, no standard input, both pipes drained. `environment` values of ""
+    /// remove the variable.
+    public static func run(executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
-        for (k, v) in environment { env[k] = v }
+        for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

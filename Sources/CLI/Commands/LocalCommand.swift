@@ -18,11 +18,18 @@ struct LocalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start both endpoints in the background (idempotent) and wait until healthy.")
         @OptionGroup var options: Options
         @Flag(name: .long, help: "Print the endpoints as JSON.") var json = false
+        @Option(name: .long, help: "The local AWS port (default 4566; environments/dev.yaml names it).") var awsPort: Int?
+        @Option(name: .long, help: "The local Snowflake SQL API port (default 8091).") var snowflakePort: Int?
+        @Option(name: .long, help: "The local Snowflake connector port, for snowflake-connector-python and snow (default 8092).") var connectorPort: Int?
 
         func run() async throws {
             try await reportingErrors {
                 let emulator = try LocalEmulator(root: options.root)
-                try emulator.launcher(["up"], quiet: true)
+                var ports: [String] = []
+                if let awsPort { ports += ["--aws-port", String(awsPort)] }
+                if let snowflakePort { ports += ["--snowflake-port", String(snowflakePort)] }
+                if let connectorPort { ports += ["--connector-port", String(connectorPort)] }
+                try emulator.launcher(["up"] + ports, quiet: true)
                 let status = try emulator.writeCredentialsFile()
                 if json { Terminal.out(status.canonicalJSON) } else { Terminal.out(emulator.summary(status)) }
             }
@@ -53,25 +60,22 @@ struct LocalCommand: AsyncParsableCommand {
 
 struct LocalEmulator {
     let root: String
-    let python: String
+    /// Where the emulator's Python package lives (its parent goes on PYTHONPATH) and the interpreter of its venv.
+    let home: EmulatorHome
     var directory: String { "\(root)/.infra/local" }
 
     init(root: String) throws {
         self.root = root
-        python = "\(root)/.venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw Diagnostic("the local emulator is not set up in \(root)", at: nil, hint: "run scripts/setup first")
-        }
+        home = try EmulatorHome.find(projectRoot: root)
     }
-
     /// Runs the emulator's launcher; its output goes straight to the user unless quiet.
     func launcher(_ arguments: [String], quiet: Bool) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
+        process.executableURL = URL(fileURLWithPath: home.python)
         process.arguments = ["-m", "infra_emulator"] + arguments + ["--dir", directory]
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = "\(root)/emulator" + (environment["PYTHONPATH"].map { ":\($0)" } ?? "")
+        environment["PYTHONPATH"] = home.packageParent + (environment["PYTHONPATH"].map { ":\($0)" } ?? "")
         process.environment = environment
         if quiet { process.standardOutput = FileHandle.nullDevice }
         try process.run()
@@ -110,4 +114,36 @@ struct LocalEmulator {
             environments/dev.yaml and prod.yaml point at them. Stop them with: infra local down
             """
     }
+}
+
+/// The emulator infra runs: the installed copy beside the binary (`PREFIX/share/infra`, made by scripts/install),
+/// or a source checkout's (`emulator/` and `.venv`, made by scripts/setup) — the project's own, or the one whose
+/// build the running binary is. `INFRA_EMULATOR_HOME` names another installed copy.
+struct EmulatorHome {
+    let packageParent: String
+    let python: String
+
+    static func find(projectRoot: String) throws -> EmulatorHome {
+        let environment = ProcessInfo.processInfo.environment
+        var candidates: [EmulatorHome] = []
+        if let home = environment["INFRA_EMULATOR_HOME"] { candidates.append(installed(home)) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(installed(executable.deletingLastPathComponent().appendingPathComponent("share/infra").path))
+        candidates.append(checkout(projectRoot))
+        // A checkout's build: .build/release/infra or .build/<triple>/release/infra.
+        var folder = executable
+        for _ in 0..<4 {
+            folder.deleteLastPathComponent()
+            candidates.append(checkout(folder.path))
+        }
+        let fm = FileManager.default
+        if let found = candidates.first(where: { fm.isExecutableFile(atPath: $0.python) && fm.fileExists(atPath: $0.packageParent + "/infra_emulator") }) {
+            return found
+        }
+        throw Diagnostic("the local emulator is not installed: looked in \(candidates.map(\.packageParent).joined(separator: ", "))", at: nil,
+                         hint: "install infra with scripts/install (it installs the emulator beside the binary), or run scripts/setup in a checkout")
+    }
+
+    static func installed(_ share: String) -> EmulatorHome { EmulatorHome(packageParent: share + "/emulator", python: share + "/venv/bin/python") }
+    static func checkout(_ root: String) -> EmulatorHome { EmulatorHome(packageParent: root + "/emulator", python: root + "/.venv/bin/python") }
 }
