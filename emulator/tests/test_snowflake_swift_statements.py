@@ -10,7 +10,7 @@ from conftest_snowflake import MotoAws, SqlApi, api, moto_aws, parquet, snowflak
 
 def batch(api: SqlApi, statements: list[str]) -> list[list[dict]]:
     """What the Swift SQLRunner's queryBatch does: one request, then each child handle's rows."""
-    answer = api.query(";\n".join(statements), parameters={"MULTI_STATEMENT_COUNT": str(len(statements))})
+    answer = api.multi(";\n".join(statements), str(len(statements)))
     # With one statement (count 1) Snowflake answers that statement's own result, without statementHandles.
     children = [api.get(f"/api/v2/statements/{h}").json() for h in answer["statementHandles"]] \
         if "statementHandles" in answer else [answer]

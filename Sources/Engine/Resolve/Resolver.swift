@@ -320,6 +320,10 @@ enum TypeCoercion {
                                  hint: "valid values: \(values.joined(separator: ", "))")
             }
             return .string(match)
+        case .checked(let check):
+            guard case .string(let s) = try coerce(value, to: .string, name: name, at: location) else { throw fail() }
+            if let problem = check.problem(s) { throw Diagnostic(problem.message, at: location, hint: problem.hint) }
+            return .string(s)
         case .list(let element), .set(let element):
             guard case .list(let items) = value else { throw fail() }
             return .list(try items.map { try coerce($0, to: element, name: name, at: location) })

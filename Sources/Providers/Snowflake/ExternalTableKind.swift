@@ -9,7 +9,7 @@ public struct ExternalTableKind: ResourceKind {
 
     static let columnFields: [PropertySchema] = [
         PropertySchema("name", .string, required: true),
-        PropertySchema("type", .string, required: true),
+        PropertySchema("type", .checked(ColumnType.check), required: true),
         PropertySchema("path", .string, summary: "the field in each file, e.g. review_id; defaults to the column name"),
     ]
 
@@ -76,7 +76,7 @@ public struct ExternalTableKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW EXTERNAL TABLES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.externalTables, about: identities), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         let details = try await sql.queryBatch(present.map { "DESC EXTERNAL TABLE \(QualifiedName(parsing: $0).sql)" })

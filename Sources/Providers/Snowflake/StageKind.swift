@@ -46,7 +46,7 @@ public struct StageKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW STAGES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.stages, about: identities), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         // SHOW lacks the file format: DESC each stage, all in one request.

@@ -9,7 +9,7 @@ public struct TableKind: ResourceKind {
 
     static let columnFields: [PropertySchema] = [
         PropertySchema("name", .string, required: true),
-        PropertySchema("type", .string, required: true),
+        PropertySchema("type", .checked(ColumnType.check), required: true),
         PropertySchema("nullable", .bool, default: true),
         PropertySchema("default", .string),
         PropertySchema("comment", .string, default: ""),
@@ -98,19 +98,19 @@ public struct TableKind: ResourceKind {
         return false
     }
 
-    public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, scope: "ACCOUNT") }
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, schema: nil) }
 
-    /// `scope` narrows the three SHOWs (`SCHEMA "DB"."S"` after a create), so applying many tables does not
-    /// list the whole account once per table.
-    func read(_ identities: [String], scope: String) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW TABLES IN \(scope)"), by: ["database_name", "schema_name", "name"])
+    /// `schema` narrows the three SHOWs (after a create), so applying many tables does not list the whole
+    /// account once per table.
+    func read(_ identities: [String], schema: QualifiedName?) async throws -> [String: LiveObject] {
+        let rows = SnowflakeKindSupport.index(try await sql.show(.tables, about: identities, schema: schema), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         // SHOW TABLES lacks columns and keys. Two more account-wide statements bring them for every table at
         // once, so a refresh costs three statements whatever the number of tables (DESC per table would cost
         // one request each). SHOW COLUMNS lists a table's columns in their ordinal order.
-        async let columnRows = sql.query("SHOW COLUMNS IN \(scope)")
-        async let keyRows = sql.query("SHOW PRIMARY KEYS IN \(scope)")
+        async let columnRows = sql.show(.columns, about: present, schema: schema)
+        async let keyRows = sql.show(.primaryKeys, about: present, schema: schema)
         let wanted = Set(present)
         var columnsByTable: [String: [Value]] = [:]
         for c in try await columnRows where (c["kind"] ?? "COLUMN").uppercased() == "COLUMN" {
@@ -244,7 +244,7 @@ public struct TableKind: ResourceKind {
 
     func readBack(_ identity: String) async throws -> LiveObject {
         let schema = QualifiedName(Array(QualifiedName(parsing: identity).parts.dropLast()))
-        guard let object = try await read([identity], scope: "SCHEMA \(schema.sql)")[identity] else {
+        guard let object = try await read([identity], schema: schema)[identity] else {
             throw SnowflakeProviderError("table \(identity) was created but SHOW TABLES does not list it")
         }
         return object

@@ -252,7 +252,7 @@ SHOW_COLUMNS = [
 
 
 def show_external_tables(ctx: Context) -> Result:
-    show = parse_show(ctx)
+    show = parse_show(ctx, paged=True)
     rows = []
     for r in sorted(ctx.engine.catalog.values("external_tables"), key=lambda r: r["parts"]):
         database, schema, name = r["parts"]

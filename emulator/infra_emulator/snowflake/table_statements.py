@@ -398,7 +398,7 @@ SHOW_TABLES_COLUMNS = [
 
 
 def show_tables(ctx: Context) -> Result:
-    show = parse_show(ctx)
+    show = parse_show(ctx, paged=True)
     rows = []
     for database, schema, name in _tables_in_scope(ctx, show):
         if not show.matches_name(name):
