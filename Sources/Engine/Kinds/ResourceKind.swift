@@ -60,6 +60,10 @@ public protocol ResourceKind: Sendable {
     /// Brings a value to the form the provider reports, so that equal meanings compare equal.
     func normalize(_ value: Value, property: String) -> Value
 
+    /// The properties as the object will really have them where one implies another (a table's primary key
+    /// makes its columns NOT NULL), so the plan compares meanings. Defaults to the properties unchanged.
+    func impliedProperties(_ properties: [String: Value]) -> [String: Value]
+
     /// The identity of the object a set of properties describes; nil while any part is unknown.
     func identity(of properties: [String: Value]) -> String?
 
@@ -82,6 +86,7 @@ public protocol ResourceKind: Sendable {
 extension ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
     public func normalize(_ value: Value, property: String) -> Value { value }
+    public func impliedProperties(_ properties: [String: Value]) -> [String: Value] { properties }
 
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         try await read(identities)

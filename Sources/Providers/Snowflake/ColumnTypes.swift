@@ -188,6 +188,12 @@ enum ColumnType {
         }
     }
 
+    /// A literal (string, number, TRUE/FALSE/NULL) rather than a function or an identifier.
+    static func isConstantDefault(_ text: String) -> Bool {
+        let pattern = #"^(?i)(-?[0-9]+(\.[0-9]+)?|'([^'\\]|\\.|'')*'|TRUE|FALSE|NULL)$"#
+        return text.trimmingCharacters(in: .whitespaces).range(of: pattern, options: .regularExpression) != nil
+    }
+
     /// Column defaults are SQL expressions: only simple, safe ones are accepted, so a stack cannot inject SQL.
     static func isSafeDefault(_ text: String) -> Bool {
         let pattern = #"^(?i)([A-Z_][A-Z0-9_]*\(\)|[A-Z_][A-Z0-9_]*|-?[0-9]+(\.[0-9]+)?|'([^'\\]|\\.|'')*'|TRUE|FALSE|NULL)$"#

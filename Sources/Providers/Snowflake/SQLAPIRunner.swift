@@ -9,8 +9,12 @@ import SnowflakeSQLAPI
 /// DDL in order, stopping at the first failure.
 public struct SQLAPIRunner: SQLRunner {
     public let client: SQLAPIClient
+    public let showRowLimit: Int
 
-    public init(client: SQLAPIClient) { self.client = client }
+    public init(client: SQLAPIClient, showRowLimit: Int = 10_000) {
+        self.client = client
+        self.showRowLimit = showRowLimit
+    }
 
     var batches: Bool { client.configuration.context.warehouse != nil }
 
@@ -68,6 +72,7 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
     public func query(_ statement: String) async throws -> [SQLRow] { try await runner().query(statement) }
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] { try await runner().queryBatch(statements) }
     public func execute(_ statements: [String]) async throws { try await runner().execute(statements) }
+    public var showRowLimit: Int { (try? runner().showRowLimit) ?? 10_000 }
 }
 
 /// Every Snowflake kind, sharing one connection.

@@ -28,8 +28,6 @@ struct ShowCommand: Sendable {
     static let fileFormats = ShowCommand(objects: "FILE FORMATS", pages: false, containerDepth: 2, perTable: false)
     static let pipes = ShowCommand(objects: "PIPES", pages: false, containerDepth: 2, perTable: false)
 
-    /// Snowflake's ceiling on one SHOW's rows.
-    static let rowLimit = 10_000
     static let tooManyRowsCode = "090153"
 }
 
@@ -46,8 +44,8 @@ extension SQLRunner {
         }
         do {
             if command.pages {
-                let rows = try await query("SHOW \(command.objects) IN ACCOUNT LIMIT \(ShowCommand.rowLimit)")
-                if rows.count < ShowCommand.rowLimit { return rows }
+                let rows = try await query("SHOW \(command.objects) IN ACCOUNT LIMIT \(showRowLimit)")
+                if rows.count < showRowLimit { return rows }
                 if command.containerDepth == 0 { return try await pages(command, scope: "", first: rows) }
             } else {
                 return try await query("SHOW \(command.objects) IN ACCOUNT")
@@ -86,11 +84,11 @@ extension SQLRunner {
     /// within one container and SHOW lists them in name order, so the last name is an exact cursor.
     private func pages(_ command: ShowCommand, scope: String, first: [SQLRow]?) async throws -> [SQLRow] {
         var rows: [SQLRow]
-        if let first { rows = first } else { rows = try await query("SHOW \(command.objects)\(scope) LIMIT \(ShowCommand.rowLimit)") }
+        if let first { rows = first } else { rows = try await query("SHOW \(command.objects)\(scope) LIMIT \(showRowLimit)") }
         var page = rows
         var seen = Set(rows.compactMap { $0["name"] })
-        while page.count >= ShowCommand.rowLimit, let last = page.last?["name"] {
-            page = try await query("SHOW \(command.objects)\(scope) LIMIT \(ShowCommand.rowLimit) FROM \(SnowflakeLiteral.string(last))")
+        while page.count >= showRowLimit, let last = page.last?["name"] {
+            page = try await query("SHOW \(command.objects)\(scope) LIMIT \(showRowLimit) FROM \(SnowflakeLiteral.string(last))")
             let fresh = page.filter { seen.insert($0["name"] ?? "").inserted }
             if fresh.isEmpty { break }  // a cursor that includes its own row would otherwise repeat forever
             rows += fresh

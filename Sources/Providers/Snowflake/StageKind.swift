@@ -55,7 +55,9 @@ public struct StageKind: ResourceKind {
         for (identity, describe) in zip(present, details) {
             let row = rows[identity]!
             let q = QualifiedName(parsing: identity)
+            // DESC shows the name's quotes escaped (`\"DB\".\"S\".\"F\"`, as SnowDDL's stage resolver finds).
             let formatName = describe.first { ($0["parent_property"] ?? "").uppercased() == "STAGE_FILE_FORMAT" && ($0["property"] ?? "").uppercased() == "FORMAT_NAME" }?["property_value"]
+                .map { $0.replacingOccurrences(of: "\\\"", with: "\"") }
             let url = (row["url"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]\" "))
             out[identity] = LiveObject(identity: identity, properties: [
                 "schema": .string(QualifiedName(Array(q.parts.dropLast())).description),
