@@ -8,6 +8,7 @@ file too, and the database files the catalog knows are attached again at start.
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from typing import Any
 
@@ -66,6 +67,26 @@ if not getattr(info_schema, "_infra_quoted", False):
     info_schema._infra_quoted = True  # type: ignore[attr-defined]
 
 
+_LOAD_HISTORY_DELETE = re.compile(r"^DELETE FROM (.+)\._fs_information_schema\._fs_load_history ", re.DOTALL)
+
+
+class QuotingCursor:
+    """A session's DuckDB cursor as fakesnow sees it. fakesnow's CREATE TABLE clears the new table's load
+    history with `DELETE FROM {catalog}._fs_information_schema…`, the catalog unquoted; here it is quoted.
+    Everything else passes through unchanged."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cursor = cursor
+
+    def execute(self, query: Any, parameters: Any = None) -> Any:
+        if isinstance(query, str) and (match := _LOAD_HISTORY_DELETE.match(query)) and not match.group(1).startswith('"'):
+            query = f"DELETE FROM {duck_ident(match.group(1))}{query[match.end(1):]}"
+        return self._cursor.execute(query, parameters) if parameters is not None else self._cursor.execute(query)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
 class PersistentFakeSnow(FakeSnow):
     """fakesnow's instance with every database, `_fs_global` included, in files under `directory`."""
 
@@ -117,7 +138,7 @@ class PersistentFakeSnow(FakeSnow):
 
     def session(self, database: str | None, schema: str | None) -> FakeSnowflakeConnection:
         conn = FakeSnowflakeConnection(
-            self.duck_conn.cursor(),
+            QuotingCursor(self.duck_conn.cursor()),  # type: ignore[arg-type]
             {},  # a results cache per session, dropped with it
             create_database=False,
             create_schema=False,

@@ -37,6 +37,7 @@ class ShowFilter:
     like: re.Pattern[str] | None = None
     database: str | None = None  # None: every database
     schema: str | None = None  # None: every schema of the database
+    table: str | None = None  # IN TABLE: that table's rows only (columns, keys)
     starts_with: str | None = None
     max_rows: int | None = None
     from_name: str | None = None
@@ -48,8 +49,10 @@ class ShowFilter:
             return False
         return self.starts_with is None or name.startswith(self.starts_with)
 
-    def in_scope(self, database: str, schema: str | None = None) -> bool:
+    def in_scope(self, database: str, schema: str | None = None, table: str | None = None) -> bool:
         if self.database is not None and database != self.database:
+            return False
+        if self.table is not None and table is not None and table != self.table:
             return False
         return self.schema is None or schema is None or schema == self.schema
 
@@ -102,9 +105,11 @@ def parse_show(ctx: Context, scoped: bool = True, paged: bool = False) -> ShowFi
                 else:
                     show.database, show.schema = ctx.schema_name(s.qualified_name(), "SHOW")
             else:
-                s.accept("TABLE") or s.accept("VIEW")
+                named_table = s.accept("TABLE") or s.accept("VIEW")
                 parts = s.qualified_name()
-                if len(parts) == 1:
+                if named_table or len(parts) == 3:
+                    show.database, show.schema, show.table = ctx.object_name(parts, "SHOW")
+                elif len(parts) == 1:
                     show.database = parts[0]
                 else:
                     show.database, show.schema = ctx.schema_name(parts[:2], "SHOW")

@@ -578,7 +578,7 @@ def _tables_in_scope(ctx: Context, show) -> list[tuple[str, str, str]]:
         databases,
     )
     external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
-    return [tuple(t) for t in tables if show.in_scope(t[0], t[1]) and tuple(t) not in external]
+    return [tuple(t) for t in tables if show.in_scope(t[0], t[1], t[2]) and tuple(t) not in external]
 
 
 def show_columns(ctx: Context) -> Result:
