@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import urllib.parse
 from typing import Any
 
 import duckdb
+from fakesnow import cursor as fakesnow_cursor
 from fakesnow import info_schema, macros
 from fakesnow.conn import FakeSnowflakeConnection
 from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
@@ -59,7 +61,18 @@ def _insert_text_lengths_sql(catalog: str, schema: str, table: str, text_lengths
             "ext_character_octet_length = excluded.ext_character_octet_length")
 
 
+class _LiteralTemplate(string.Template):
+    """fakesnow's status messages (`SELECT 'Table ${name} successfully created.'`) with `'` in a name doubled."""
+
+    def substitute(self, mapping: Any = None, /, **values: Any) -> str:
+        values = {k: v.replace("'", "''") if isinstance(v, str) else v for k, v in {**(mapping or {}), **values}.items()}
+        return super().substitute(values)
+
+
 if not getattr(info_schema, "_infra_quoted", False):
+    for _name, _template in vars(fakesnow_cursor).copy().items():
+        if _name.startswith("SQL_") and isinstance(_template, string.Template):
+            setattr(fakesnow_cursor, _name, _LiteralTemplate(_template.template))
     info_schema.per_db_creation_sql = _per_database(info_schema.per_db_creation_sql)
     macros.creation_sql = _per_database(macros.creation_sql)
     info_schema.insert_table_comment_sql = _insert_table_comment_sql
