@@ -172,6 +172,43 @@ final class SnowflakeFidelityTests: XCTestCase {
         }
     }
 
+    func testAComputedDefaultOnALoadedTableIsAReplacementThePlanExplains() throws {
+        let project = try local.project()
+        func write(_ extra: String) throws {
+            try """
+                stack: loaded
+                resources:
+                  db: {type: snowflake.database, name: LOADED_\(suffix)}
+                  s: {type: snowflake.schema, database: "${db}", name: RAW}
+                  t:
+                    type: snowflake.table
+                    schema: ${s}
+                    name: EVENTS
+                    columns:
+                      - {name: id, type: number}
+                \(extra)
+                """.write(toFile: "\(project)/stacks/loaded.yaml", atomically: true, encoding: .utf8)
+        }
+        try write("")
+        defer { _ = try? CLI.run(["destroy", "loaded", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+        XCTAssertEqual(try CLI.run(["apply", "loaded", "--env", "dev", "--auto-approve"], in: project).exitCode, 0)
+        _ = try local.connectorRows("INSERT INTO LOADED_\(suffix).RAW.EVENTS VALUES (1)")
+
+        // Snowflake would refuse this ALTER on a table with rows: the plan says so before anything runs.
+        try write("      - {name: loaded_at, type: timestamp_ntz, default: CURRENT_TIMESTAMP()}")
+        var result = try CLI.run(["plan", "loaded", "--env", "dev"], in: project)
+        XCTAssertTrue(result.stdout.contains("-/+ t (snowflake.table) must be replaced"), result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("Snowflake cannot add column LOADED_AT with the non-constant default CURRENT_TIMESTAMP() to a table that has rows"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("add the column without a default or with a constant one"), result.stdout)
+
+        // The way that keeps the rows: a constant default (or none), added in place.
+        try write("      - {name: source, type: varchar, default: \"'unknown'\"}")
+        result = try CLI.run(["plan", "loaded", "--env", "dev"], in: project)
+        XCTAssertTrue(result.stdout.contains("~ t (snowflake.table)"), result.stdout)
+        XCTAssertEqual(try CLI.run(["apply", "loaded", "--env", "dev", "--auto-approve"], in: project).exitCode, 0)
+        XCTAssertEqual(try local.connectorRows("SELECT ID, SOURCE FROM LOADED_\(suffix).RAW.EVENTS"), [["1", "unknown"]])
+    }
+
     func testOddNamesApplyReplanCleanAndReadBack() throws {
         let project = try local.project()
         let db = "odd db.x;y \(suffix)"

@@ -32,12 +32,15 @@ public struct PropertyChange: Sendable, Hashable, Codable {
     public var before: Value?
     public var after: Value?
     public var forcesReplacement: Bool
+    /// Why the change cannot be made in place and what would avoid the replacement, when the kind says.
+    public var explanation: String?
 
-    public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool) {
+    public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool, explanation: String? = nil) {
         self.property = property
         self.before = before
         self.after = after
         self.forcesReplacement = forcesReplacement
+        self.explanation = explanation
     }
 }
 
@@ -71,6 +74,10 @@ public protocol ResourceKind: Sendable {
     /// schema's flag; kinds override it where it depends on the change (widening a column vs retyping it).
     func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool
 
+    /// Why a change that `requiresReplacement` cannot be made in place, and the way to keep the object, in
+    /// words for the plan; nil when the property's schema says it all. Defaults to nil.
+    func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String?
+
     /// The live objects that exist, keyed by identity; absent identities do not exist.
     func read(_ identities: [String]) async throws -> [String: LiveObject]
 
@@ -87,6 +94,7 @@ extension ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
     public func normalize(_ value: Value, property: String) -> Value { value }
     public func impliedProperties(_ properties: [String: Value]) -> [String: Value] { properties }
+    public func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String? { nil }
 
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         try await read(identities)

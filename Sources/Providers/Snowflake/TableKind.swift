@@ -132,6 +132,17 @@ public struct TableKind: ResourceKind {
         return false
     }
 
+    public func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String? {
+        guard property == "columns", let before else { return nil }
+        let old = Set(Self.columns(before).compactMap { $0["name"] })
+        guard let added = Self.columns(after).first(where: { column in
+            !old.contains(column["name"] ?? .null) && column["default"]?.stringValue.map { !ColumnType.isConstantDefault($0) } == true
+        }) else { return nil }
+        return "Snowflake cannot add column \(added["name"]?.stringValue ?? "") with the non-constant default \(added["default"]?.stringValue ?? "") "
+            + "to a table that has rows (\"Cannot add column … with non-constant default to non-empty table\"), so the table "
+            + "would be created again, empty; to keep it and its rows, add the column without a default or with a constant one"
+    }
+
     public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, schema: nil) }
 
     /// `schema` narrows the three SHOWs (after a create), so applying many tables does not list the whole
