@@ -47,7 +47,10 @@ def test_show_has_a_row_ceiling_and_pages_with_limit_from(api: SqlApi, ceiling):
     assert fails(api, f"SHOW COLUMNS IN SCHEMA {db}.PUBLIC").code == "090153"
     assert [r["column_name"] for r in api.rows(f"SHOW COLUMNS IN TABLE {db}.PUBLIC.T1")] == ["A", "B"]
     assert [r["column_name"] for r in api.rows(f"SHOW COLUMNS IN {db}.PUBLIC.T2")] == ["A", "B"]
-    assert fails(api, f"SHOW PRIMARY KEYS IN ACCOUNT LIMIT 1").code == "001003"
+    assert fails(api, "SHOW PRIMARY KEYS IN ACCOUNT LIMIT 1").code == "001003"
+    # Account-level objects take no IN clause at all.
+    assert fails(api, "SHOW DATABASES IN ACCOUNT").code == "001003"
+    assert fails(api, "SHOW WAREHOUSES IN ACCOUNT").code == "001003"
     ceiling(10_000)
     api.run(f"DROP DATABASE {db}")
 

@@ -44,7 +44,8 @@ extension SQLRunner {
         }
         do {
             if command.pages {
-                let rows = try await query("SHOW \(command.objects) IN ACCOUNT LIMIT \(showRowLimit)")
+                let scope = command.containerDepth == 0 ? "" : " IN ACCOUNT"  // account-level objects take no IN
+                let rows = try await query("SHOW \(command.objects)\(scope) LIMIT \(showRowLimit)")
                 if rows.count < showRowLimit { return rows }
                 if command.containerDepth == 0 { return try await pages(command, scope: "", first: rows) }
             } else {

@@ -86,6 +86,9 @@ def parse_show(ctx: Context, scoped: bool = True, paged: bool = False) -> ShowFi
     while not s.at_end():
         if s.accept("LIKE"):
             show.like = like_to_regex(s.string())
+        elif s.peek_words("IN") and not scoped:
+            # Account-level objects (databases, warehouses, integrations, users) take no IN clause.
+            s.unexpected()
         elif s.accept("IN"):
             explicit_scope = True
             if s.accept("ACCOUNT"):
