@@ -45,8 +45,11 @@ final class SnowflakeFidelityTests: XCTestCase {
             XCTAssertEqual(table.properties["columns"]?.listValue?.compactMap { $0.mapValue?["name"]?.stringValue }, ["ID", "NOTE"], table.identity)
             XCTAssertEqual(table.properties["primary_key"], .list([.string("ID")]))
         }
-        let schemas = try await SchemaKind(sql: runner).read(["\(db).A", "\(db).B", "\(db).NOPE"])
+        let schemas = try await SchemaKind(sql: runner).read(["\(db).A", "\(db).B", "\(db).NOPE", "NO_DB_\(suffix).S"])
         XCTAssertEqual(Set(schemas.keys), ["\(db).A", "\(db).B"])
+        // Objects still to be created, in a schema or database that does not exist yet, are simply absent.
+        let missing = try await TableKind(sql: runner).read(tables + ["\(db).NOPE.T", "NO_DB_\(suffix).S.T"])
+        XCTAssertEqual(Set(missing.keys), Set(tables))
         try local.setShowRowCeiling(10_000)
         _ = try await sql.execute("DROP DATABASE \(db)")
     }

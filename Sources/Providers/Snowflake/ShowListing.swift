@@ -67,15 +67,20 @@ extension SQLRunner {
         }
     }
 
+    /// A container (or table) that does not exist yet holds nothing: a plan for new objects must not fail.
+    private func rowsUnlessMissing(_ list: () async throws -> [SQLRow]) async throws -> [SQLRow] {
+        do { return try await list() } catch let error as SnowflakeError where error.code == SnowflakeError.objectDoesNotExist { return [] }
+    }
+
     private func showInContainer(_ command: ShowCommand, container: QualifiedName, wanted: [QualifiedName]) async throws -> [SQLRow] {
         let scope = " IN \(container.parts.count == 1 ? "DATABASE" : "SCHEMA") \(container.sql)"
-        if command.pages { return try await pages(command, scope: scope, first: nil) }
+        if command.pages { return try await rowsUnlessMissing { try await pages(command, scope: scope, first: nil) } }
         do {
-            return try await query("SHOW \(command.objects)\(scope)")
+            return try await rowsUnlessMissing { try await query("SHOW \(command.objects)\(scope)") }
         } catch let error as SnowflakeError where error.code == ShowCommand.tooManyRowsCode && command.perTable {
             var rows: [SQLRow] = []
             for table in Set(wanted.map { QualifiedName(Array($0.parts.prefix(3))) }) {
-                rows += try await query("SHOW \(command.objects) IN TABLE \(table.sql)")
+                rows += try await rowsUnlessMissing { try await query("SHOW \(command.objects) IN TABLE \(table.sql)") }
             }
             return rows
         }
