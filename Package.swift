@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["InfraEngine", "PoolProvider", "InfraCLI", "infra", "TestSupport"], path: "Tests/EngineTests",
                     exclude: ["Fixtures"]),
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "SnowflakeSQLAPI", "infra"], path: "Tests/IntegrationTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "SnowflakeSQLAPI", "SnowflakeProvider", "InfraEngine", "infra"], path: "Tests/IntegrationTests"),
         .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),

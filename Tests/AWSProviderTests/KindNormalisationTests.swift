@@ -9,6 +9,16 @@ final class KindNormalisationTests: XCTestCase {
     let bucket = BucketKind(defaultRegion: "us-east-1") { throw Unused() }
     let role = RoleKind { throw Unused() }
 
+    func testRoleARNsNameTheRegionsPartition() {
+        func arn(_ region: String) -> Value? {
+            role.plannedAttributes(["name": "loader", "path": "/"],
+                                   context: PlanningContext(environment: .map(["aws": .map(["account_id": "123456789012", "region": .string(region)])])))["arn"]
+        }
+        XCTAssertEqual(arn("eu-west-1"), "arn:aws:iam::123456789012:role/loader")
+        XCTAssertEqual(arn("cn-north-1"), "arn:aws-cn:iam::123456789012:role/loader")
+        XCTAssertEqual(arn("us-gov-west-1"), "arn:aws-us-gov:iam::123456789012:role/loader")
+    }
+
     func testBucketShorthandsEqualWhatS3Reports() {
         XCTAssertEqual(bucket.normalize("AES256", property: "encryption"),
                        BucketKind.encryptionValue(BucketEncryption(algorithm: "AES256")))

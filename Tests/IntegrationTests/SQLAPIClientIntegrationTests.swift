@@ -8,13 +8,39 @@ import XCTest
 final class SQLAPIClientIntegrationTests: XCTestCase {
     var local: LocalEndpoints!
 
-    override func setUpWithError() throws { local = try LocalEndpoints.shared() }
+    /// Several statements in one request need a warehouse in the session, as in Snowflake.
+    static let warehouse = "SQLAPI_TEST_WH"
+
+    override func setUp() async throws {
+        local = try LocalEndpoints.shared()
+        _ = try await client(warehouse: nil).execute("CREATE WAREHOUSE IF NOT EXISTS \(Self.warehouse)")
+    }
 
     func client(user: String = "DEPLOYER", key: SnowflakeKeyPair? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05),
+                warehouse: String? = SQLAPIClientIntegrationTests.warehouse,
                 now: @escaping @Sendable () -> Date = Date.init) throws -> SQLAPIClient {
         let keyPair = try key ?? SnowflakeKeyPair(file: local.privateKeyFile)
         let issuer = KeyPairJWTIssuer(account: SnowflakeAccount("LOCAL"), user: user, keyPair: keyPair, now: now)
-        return SQLAPIClient(SQLAPIConfiguration(endpoint: URL(string: local.snowflakeEndpoint)!, authentication: .keyPair(issuer), retry: retry))
+        return SQLAPIClient(SQLAPIConfiguration(endpoint: URL(string: local.snowflakeEndpoint)!, authentication: .keyPair(issuer),
+                                                context: StatementContext(warehouse: warehouse), retry: retry))
+    }
+
+    func testSeveralStatementsInOneRequestNeedAWarehouse() async throws {
+        do {
+            _ = try await client(warehouse: nil).executeMany(["SELECT 1", "SELECT 2"], fetchResults: false)
+            XCTFail("a multi-statement request without a warehouse must fail")
+        } catch let error as SnowflakeError {
+            XCTAssertEqual(error.code, "000606")
+        }
+        // The context fields are case-sensitive: a lower-case spelling names no warehouse.
+        do {
+            _ = try await client(warehouse: Self.warehouse.lowercased()).executeMany(["SELECT 1", "SELECT 2"], fetchResults: false)
+            XCTFail("a warehouse spelt in another case is not the warehouse")
+        } catch let error as SnowflakeError {
+            XCTAssertEqual(error.code, "000606")
+        }
+        let results = try await client().executeMany(["SELECT 1", "SELECT 2"], fetchResults: true)
+        XCTAssertEqual(results.map(\.rows), [[["1"]], [["2"]]])
     }
 
     func testStatementsResultsAndTypedErrors() async throws {

@@ -90,6 +90,11 @@ final class KeyPairAndJWTTests: XCTestCase {
         XCTAssertEqual(SnowflakeAccount("xy12345").jwtName, "XY12345")
         XCTAssertEqual(SnowflakeAccount("myorg-myaccount").jwtName, "MYORG-MYACCOUNT")
         XCTAssertEqual(SnowflakeAccount("myorg.myaccount").jwtName, "MYORG-MYACCOUNT")
+        // Snowflake's JWT generator: cut at the first '.', unless '.global' (then at the first '-').
+        XCTAssertEqual(SnowflakeAccount("myorg-acct.privatelink").jwtName, "MYORG-ACCT")
+        XCTAssertEqual(SnowflakeAccount("xy12345.us-east-1.privatelink").jwtName, "XY12345")
+        XCTAssertEqual(SnowflakeAccount("myacct-abc123.global").jwtName, "MYACCT")
+        XCTAssertEqual(SnowflakeAccount("xy12345.eu-west-1").jwtName, "XY12345")
         XCTAssertEqual(SnowflakeAccount("https://myorg-my_account.snowflakecomputing.com/").jwtName, "MYORG-MY_ACCOUNT")
         XCTAssertEqual(SnowflakeAccount("myorg-my_account").defaultEndpoint.absoluteString, "https://myorg-my-account.snowflakecomputing.com")
         XCTAssertEqual(SnowflakeAccount("xy12345.us-east-2.aws").defaultEndpoint.absoluteString, "https://xy12345.us-east-2.aws.snowflakecomputing.com")

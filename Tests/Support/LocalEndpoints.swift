@@ -105,6 +105,25 @@ public final class LocalEndpoints: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Rows of one statement through snowflake-connector-python on the emulator's connector endpoint: an
+    /// independent client reading back what infra made. Every value as text (nil for NULL).
+    public func connectorRows(_ sql: String) throws -> [[String?]] {
+        let output = try python("""
+            import json, os, snowflake.connector
+            conn = snowflake.connector.connect(account='LOCAL', user='DEPLOYER', password='x', host='127.0.0.1',
+                                               port=int(os.environ['INFRA_CONNECTOR_PORT']), protocol='http')
+            cur = conn.cursor()
+            cur.execute(os.environ['SQL'])
+            print(json.dumps([[None if v is None else str(v) for v in row] for row in cur.fetchall()]))
+            """, environment: ["SQL": sql])
+        return (try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]] ?? []).map { $0.map { $0 as? String } }
+    }
+
+    /// Lowers (or restores) the local Snowflake's SHOW row ceiling, Snowflake's 10,000.
+    public func setShowRowCeiling(_ rows: Int) throws {
+        _ = try adminRequest("POST", "\(snowflakeEndpoint)/_infra/limits", body: ["show_row_ceiling": rows])
+    }
+
     /// Sets fault injection on one endpoint ("aws" or "snowflake") through its admin API.
     public func setFaults(_ endpoint: String, _ settings: [String: Any]) throws {
         let base = endpoint == "aws" ? awsEndpoint : snowflakeEndpoint

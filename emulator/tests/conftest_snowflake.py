@@ -36,6 +36,7 @@ os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
 
 EMULATOR_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCOUNT = "LOCAL"
+TEST_WAREHOUSE = "TEST_WH"
 
 
 def free_port() -> int:
@@ -125,6 +126,11 @@ class SqlApi:
     def run(self, *statements: str, **body: Any) -> None:
         for s in statements:
             self.query(s, **body)
+
+    def multi(self, statement: str, count: int | str, **body: Any) -> dict[str, Any]:
+        """Several statements in one request, in a session with a warehouse (Snowflake requires one for that)."""
+        self.query(f"CREATE WAREHOUSE IF NOT EXISTS {TEST_WAREHOUSE}")
+        return self.query(statement, parameters={"MULTI_STATEMENT_COUNT": count}, warehouse=TEST_WAREHOUSE, **body)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest_snowflake import SqlApi, api, snowflake_server, start_server  # noqa: F401
+from conftest_snowflake import TEST_WAREHOUSE, SqlApi, api, snowflake_server, start_server  # noqa: F401
 
 
 def set_faults(server, **faults) -> dict:
@@ -60,9 +60,10 @@ def test_bad_fault_settings_are_refused(snowflake_server):
 
 def test_request_and_statement_counts(snowflake_server, api: SqlApi):
     base = snowflake_server.base
+    api.query(f"CREATE WAREHOUSE IF NOT EXISTS {TEST_WAREHOUSE}")
     assert requests.post(f"{base}/_infra/requests/reset", timeout=5).json() == {"total_requests": 0, "statements": 0}
     api.query("SELECT 1")
-    answer = api.query("SELECT 1; SELECT 2", parameters={"MULTI_STATEMENT_COUNT": 2})
+    answer = api.query("SELECT 1; SELECT 2", parameters={"MULTI_STATEMENT_COUNT": 2}, warehouse=TEST_WAREHOUSE)
     api.get(f"/api/v2/statements/{answer['statementHandle']}")
     requests.get(f"{base}/_infra/health", timeout=5)
     assert requests.get(f"{base}/_infra/requests", timeout=5).json() == {"total_requests": 3, "statements": 3}

@@ -97,7 +97,7 @@ def test_warehouses(api: SqlApi):
     row = by_name(api.rows(f"SHOW WAREHOUSES LIKE '{name}'"), "name")[name]
     assert (row["size"], row["auto_resume"], row["comment"], row["state"]) == ("Large", "false", "bigger", "STARTED")
     assert api.rows(f"USE WAREHOUSE {name}")
-    answer = api.query(f"USE WAREHOUSE {name}; SELECT CURRENT_WAREHOUSE() AS W", parameters={"MULTI_STATEMENT_COUNT": 2})
+    answer = api.multi(f"USE WAREHOUSE {name}; SELECT CURRENT_WAREHOUSE() AS W", 2)
     assert api.get(f"/api/v2/statements/{answer['statementHandles'][1]}").json()["data"] == [[name]]
     api.run(f"DROP WAREHOUSE {name}")
     assert name not in by_name(api.rows("SHOW WAREHOUSES"), "name")

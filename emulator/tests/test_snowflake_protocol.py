@@ -101,12 +101,12 @@ def test_retry_with_same_request_id_does_not_run_again(api: SqlApi, proto_db):
 
 
 def test_multi_statement(api: SqlApi):
-    answer = api.query("SELECT 1 AS A; SELECT 'two' AS B", parameters={"MULTI_STATEMENT_COUNT": "2"})
+    answer = api.multi("SELECT 1 AS A; SELECT 'two' AS B", "2")
     assert answer["data"] == [["Multiple statements executed successfully."]]
     handles = answer["statementHandles"]
     assert len(handles) == 2
     assert api.get(f"/api/v2/statements/{handles[1]}").json()["data"] == [["two"]]
-    any_count = api.query("SELECT 1; SELECT 2; SELECT 3", parameters={"MULTI_STATEMENT_COUNT": 0})
+    any_count = api.multi("SELECT 1; SELECT 2; SELECT 3", 0)
     assert len(any_count["statementHandles"]) == 3
 
 

@@ -10,7 +10,7 @@ from conftest_snowflake import MotoAws, SqlApi, api, moto_aws, parquet, snowflak
 
 def batch(api: SqlApi, statements: list[str]) -> list[list[dict]]:
     """What the Swift SQLRunner's queryBatch does: one request, then each child handle's rows."""
-    answer = api.query(";\n".join(statements), parameters={"MULTI_STATEMENT_COUNT": str(len(statements))})
+    answer = api.multi(";\n".join(statements), str(len(statements)))
     # With one statement (count 1) Snowflake answers that statement's own result, without statementHandles.
     children = [api.get(f"/api/v2/statements/{h}").json() for h in answer["statementHandles"]] \
         if "statementHandles" in answer else [answer]
@@ -70,7 +70,8 @@ def test_a_stack_as_infra_sends_it(api: SqlApi, moto_aws: MotoAws):
     schemas = {(r["database_name"], r["name"]): r for r in api.rows("SHOW SCHEMAS IN ACCOUNT")}
     assert schemas[(db, "RAW")]["retention_time"] == "1"
     tables = {(r["database_name"], r["schema_name"], r["name"]): r for r in api.rows("SHOW TABLES IN ACCOUNT")}
-    assert tables[(db, "RAW", "EVENTS")]["cluster_by"] == "LINEAR(ID)"
+    # infra quotes its clustering keys, and a quoted key reads back quoted (the Terraform provider's tests).
+    assert tables[(db, "RAW", "EVENTS")]["cluster_by"] == 'LINEAR("ID")'
     table_desc, stage_desc, external_desc = batch(api, [
         f"DESC TABLE \"{db}\".\"RAW\".\"EVENTS\"", f"DESC STAGE \"{db}\".\"RAW\".\"LANDING\"",
         f"DESC EXTERNAL TABLE \"{db}\".\"RAW\".\"REVIEWS\""])
@@ -78,7 +79,7 @@ def test_a_stack_as_infra_sends_it(api: SqlApi, moto_aws: MotoAws):
     assert columns["ID"]["primary key"] == "Y" and columns["ID"]["null?"] == "N" and columns["ID"]["comment"] == "the id"
     assert columns["KIND"]["type"] == "VARCHAR(16)" and columns["KIND"]["default"] == "'none'"
     assert {(r["parent_property"], r["property"]): r["property_value"] for r in stage_desc}[
-        ("STAGE_FILE_FORMAT", "FORMAT_NAME")] == f"\"{db}\".\"RAW\".\"JSON_GZIP\""
+        ("STAGE_FILE_FORMAT", "FORMAT_NAME")] == f"\\\"{db}\\\".\\\"RAW\\\".\\\"JSON_GZIP\\\"", "quotes escaped, as Snowflake shows them"
     assert [c["name"] for c in external_desc if c["kind"] == "VIRTUAL"] == ["REVIEW_ID"]
     stages = {(r["database_name"], r["name"]): r for r in api.rows("SHOW STAGES IN ACCOUNT")}
     assert stages[(db, "LANDING")]["storage_integration"] == integration
@@ -109,7 +110,7 @@ def test_a_stack_as_infra_sends_it(api: SqlApi, moto_aws: MotoAws):
         f"ALTER STAGE \"{db}\".\"RAW\".\"LANDING\" SET COMMENT = 'n'",
         f"ALTER FILE FORMAT \"{db}\".\"RAW\".\"JSON_GZIP\" SET COMPRESSION = 'AUTO'",
         f"ALTER PIPE \"{db}\".\"RAW\".\"EVENTS_PIPE\" SET COMMENT = 'p2'",
-        f"ALTER EXTERNAL TABLE \"{db}\".\"RAW\".\"REVIEWS\" SET COMMENT = 'r2'",
+        f"COMMENT ON TABLE \"{db}\".\"RAW\".\"REVIEWS\" IS 'r2'",
         f"ALTER SCHEMA \"{db}\".\"RAW\" SET DATA_RETENTION_TIME_IN_DAYS = 2",
     ]:
         api.query(statement)

@@ -171,7 +171,7 @@ def test_dml_and_context(api: SqlApi):
         api.query(f"SELECT * FROM {db}.APP.NOPE")
     assert missing.value.code == "002003"
 
-    answer = api.query(f"USE SCHEMA {db}.APP; SELECT COUNT(*) FROM ITEMS", parameters={"MULTI_STATEMENT_COUNT": 2})
+    answer = api.multi(f"USE SCHEMA {db}.APP; SELECT COUNT(*) FROM ITEMS", 2)
     second = api.get(f"/api/v2/statements/{answer['statementHandles'][1]}").json()
     assert second["data"] == [["1"]]
 

@@ -17,21 +17,23 @@ public struct SnowflakeAccount: Sendable, Equatable, CustomStringConvertible {
         identifier = text
     }
 
-    /// Whether the identifier names an organisation and account (`org-account` or `org.account` with no
-    /// region part) rather than a legacy account locator (`xy12345` or `xy12345.us-east-2.aws`).
-    var isOrganisationForm: Bool {
-        let parts = identifier.split(separator: ".")
-        if identifier.contains("-") && parts.count == 1 { return true }
-        // `org.account`: two parts, the second not a region name.
-        return parts.count == 2 && !Self.looksLikeRegion(String(parts[1]))
+    /// The account as a JWT names it, as Snowflake's own JWT generator prepares it (sql-api/authenticating;
+    /// the same code is in Airflow's Snowflake provider): cut at the first `.` (a locator's region, a
+    /// `.privatelink` suffix), or for a `.global` account at the first `-`, then upper case. One form of ours
+    /// on top: `org.account`, the dot spelling of `org-account`, is `ORG-ACCOUNT`.
+    public var jwtName: String {
+        if identifier.lowercased().contains(".global") {
+            return String(identifier.split(separator: "-", maxSplits: 1).first ?? Substring(identifier)).uppercased()
+        }
+        let parts = identifier.split(separator: ".").map(String.init)
+        if parts.count == 2, !parts[0].contains("-"), !Self.looksLikeRegion(parts[1]), !Self.connectionSuffixes.contains(parts[1].lowercased()) {
+            return parts.joined(separator: "-").uppercased()
+        }
+        return (parts.first ?? identifier).uppercased()
     }
 
-    /// The account as a JWT names it: upper case; a locator loses its region; `org.account` becomes `ORG-ACCOUNT`.
-    public var jwtName: String {
-        let parts = identifier.split(separator: ".").map(String.init)
-        let name = isOrganisationForm ? parts.joined(separator: "-") : (parts.first ?? identifier)
-        return name.uppercased()
-    }
+    /// What may follow an account name in a host that is not part of the account: PrivateLink, a cloud.
+    private static let connectionSuffixes: Set<String> = ["privatelink", "aws", "azure", "gcp"]
 
     /// The default SQL API host: `https://<account>.snowflakecomputing.com`, with `_` → `-` as hosts require.
     public var defaultEndpoint: URL {

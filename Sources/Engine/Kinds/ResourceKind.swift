@@ -32,12 +32,15 @@ public struct PropertyChange: Sendable, Hashable, Codable {
     public var before: Value?
     public var after: Value?
     public var forcesReplacement: Bool
+    /// Why the change cannot be made in place and what would avoid the replacement, when the kind says.
+    public var explanation: String?
 
-    public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool) {
+    public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool, explanation: String? = nil) {
         self.property = property
         self.before = before
         self.after = after
         self.forcesReplacement = forcesReplacement
+        self.explanation = explanation
     }
 }
 
@@ -60,12 +63,20 @@ public protocol ResourceKind: Sendable {
     /// Brings a value to the form the provider reports, so that equal meanings compare equal.
     func normalize(_ value: Value, property: String) -> Value
 
+    /// The properties as the object will really have them where one implies another (a table's primary key
+    /// makes its columns NOT NULL), so the plan compares meanings. Defaults to the properties unchanged.
+    func impliedProperties(_ properties: [String: Value]) -> [String: Value]
+
     /// The identity of the object a set of properties describes; nil while any part is unknown.
     func identity(of properties: [String: Value]) -> String?
 
     /// Whether changing `property` from `before` to `after` needs the object replaced. Defaults to the
     /// schema's flag; kinds override it where it depends on the change (widening a column vs retyping it).
     func requiresReplacement(_ property: String, from before: Value?, to after: Value) -> Bool
+
+    /// Why a change that `requiresReplacement` cannot be made in place, and the way to keep the object, in
+    /// words for the plan; nil when the property's schema says it all. Defaults to nil.
+    func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String?
 
     /// The live objects that exist, keyed by identity; absent identities do not exist.
     func read(_ identities: [String]) async throws -> [String: LiveObject]
@@ -82,6 +93,8 @@ public protocol ResourceKind: Sendable {
 extension ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] { [:] }
     public func normalize(_ value: Value, property: String) -> Value { value }
+    public func impliedProperties(_ properties: [String: Value]) -> [String: Value] { properties }
+    public func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String? { nil }
 
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         try await read(identities)

@@ -19,6 +19,8 @@ public indirect enum PropertyType: Sendable {
     case resource(kind: String)
     /// Any of several shapes, tried in order: `encryption: AES256` or `encryption: {algorithm: aws:kms, …}`.
     case oneOf([PropertyType])
+    /// A string a provider's grammar checks (a Snowflake column type), with the problem's place in the text.
+    case checked(StringCheck)
 
     public var displayName: String {
         switch self {
@@ -33,7 +35,32 @@ public indirect enum PropertyType: Sendable {
         case .object: return "map"
         case .resource(let kind): return "a reference to a \(kind), like ${name}"
         case .oneOf(let types): return types.map(\.displayName).joined(separator: " or ")
+        case .checked(let check): return check.name
         }
+    }
+}
+
+/// A provider's grammar for a string property: nil when the text is valid, else what is wrong and where.
+public struct StringCheck: Sendable {
+    public var name: String
+    public var problem: @Sendable (String) -> StringProblem?
+
+    public init(name: String, problem: @escaping @Sendable (String) -> StringProblem?) {
+        self.name = name
+        self.problem = problem
+    }
+}
+
+public struct StringProblem: Sendable, Equatable {
+    public var message: String
+    /// Characters from the start of the text to the problem.
+    public var offset: Int
+    public var hint: String
+
+    public init(message: String, offset: Int, hint: String) {
+        self.message = message
+        self.offset = offset
+        self.hint = hint
     }
 }
 

@@ -40,6 +40,14 @@ struct NodeChecker {
         case .object(let fields):
             guard case .mapping(let entries, let location) = node else { return mismatch(node, expected: type, name: name) }
             checkObject(entries, at: location, fields: fields, context: "'\(name)'")
+        case .checked(let check):
+            guard case .scalar(let s) = node else { return mismatch(node, expected: type, name: name) }
+            if let problem = check.problem(s.text) {
+                // Point at the problem inside a one-line value; a multi-line one is reported at its start.
+                let before = s.text.unicodeScalars.prefix(problem.offset)
+                let column = before.contains("\n") ? 0 : s.contentColumnOffset + before.count
+                sink.report(problem.message, at: s.location.advanced(byColumns: column), hint: problem.hint)
+            }
         case .resource:
             // A literal cannot be a reference; expressions returned above.
             mismatch(node, expected: type, name: name)
@@ -62,7 +70,7 @@ struct NodeChecker {
     static func sameForm(_ node: SourceNode, _ type: PropertyType) -> Bool {
         switch (node, type) {
         case (.mapping, .object), (.mapping, .map), (.sequence, .list), (.sequence, .set): return true
-        case (.scalar, .string), (.scalar, .int), (.scalar, .bool), (.scalar, .number), (.scalar, .enumeration): return true
+        case (.scalar, .string), (.scalar, .int), (.scalar, .bool), (.scalar, .number), (.scalar, .enumeration), (.scalar, .checked): return true
         default: return false
         }
     }

@@ -130,6 +130,7 @@ public struct PlanRenderer {
                 let name = c.property.padding(toLength: width, withPad: " ", startingAt: 0)
                 let note = c.forcesReplacement ? style.red(" # forces replacement") : ""
                 lines.append("      \(style.yellow("~")) \(name) = \(text(c.before)) -> \(text(c.after))\(note)")
+                if let explanation = c.explanation { lines.append(style.red("        \(explanation)")) }
             }
         }
         if !change.dependsOn.isEmpty, change.action == .create || change.action == .replace {

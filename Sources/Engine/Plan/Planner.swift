@@ -236,7 +236,8 @@ public final class Planner {
                 if currentNormal == nil, desiredNormal == .null { continue }
                 let forces = kind.requiresReplacement(property.name, from: currentNormal, to: desiredNormal)
                     || schema.identityProperties.contains(property.name)
-                change.changes.append(PropertyChange(property: property.name, before: currentNormal, after: desiredNormal, forcesReplacement: forces))
+                change.changes.append(PropertyChange(property: property.name, before: currentNormal, after: desiredNormal, forcesReplacement: forces,
+                                                     explanation: forces ? kind.replacementExplanation(property.name, from: currentNormal, to: desiredNormal) : nil))
             }
             if let desiredIdentity, desiredIdentity != object.identity, !change.changes.contains(where: \.forcesReplacement) {
                 change.changes.append(PropertyChange(property: "identity", before: .string(object.identity), after: .string(desiredIdentity),

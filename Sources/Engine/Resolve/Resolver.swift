@@ -8,6 +8,7 @@ public final class Resolver {
     public let kinds: [String: KindSchema]
     let planning: PlanningContext
     let plannedAttributes: (String, [String: Value]) -> [String: Value]
+    let impliedProperties: (String, [String: Value]) -> [String: Value]
     /// Attributes known from live objects or finished applies; nil means "known after apply".
     public var knownAttribute: ((String, String) throws -> Value?)?
     /// Values for `${run.*}` inside pipelines.
@@ -38,6 +39,7 @@ public final class Resolver {
         let registry = kinds
         let planning = self.planning
         self.plannedAttributes = { kind, properties in registry[kind]?.plannedAttributes(properties, context: planning) ?? [:] }
+        self.impliedProperties = { kind, properties in registry[kind]?.impliedProperties(properties) ?? properties }
     }
 
     /// Resolves every value with nothing live known: finds type errors after interpolation,
@@ -78,7 +80,7 @@ public final class Resolver {
             let value = try self.property(logicalName, property.name)
             if value != .null || decl.properties[property.name] != nil { out[property.name] = value }
         }
-        return out
+        return impliedProperties(decl.kind, out)
     }
 
     public func property(_ logicalName: String, _ name: String) throws -> Value {
@@ -334,6 +336,10 @@ enum TypeCoercion {
                                  hint: "valid values: \(values.joined(separator: ", "))")
             }
             return .string(match)
+        case .checked(let check):
+            guard case .string(let s) = try coerce(value, to: .string, name: name, at: location) else { throw fail() }
+            if let problem = check.problem(s) { throw Diagnostic(problem.message, at: location, hint: problem.hint) }
+            return .string(s)
         case .list(let element), .set(let element):
             guard case .list(let items) = value else { throw fail() }
             return .list(try items.map { try coerce($0, to: element, name: name, at: location) })

@@ -1,4 +1,5 @@
 import Foundation
+import AWSClients
 import InfraEngine
 
 /// `aws.iam.role`: a role with its trust policy (including the `snowflake_integration:` shorthand, which
@@ -53,10 +54,14 @@ public struct RoleKind: ResourceKind {
     public func plannedAttributes(_ properties: [String: Value], context: PlanningContext) -> [String: Value] {
         guard let name = properties["name"]?.stringValue,
               let account = context.environment.mapValue?["aws"]?.mapValue?["account_id"]?.stringValue else { return [:] }
-        return ["arn": .string(Self.arn(account: account, path: properties["path"]?.stringValue ?? "/", name: name))]
+        // The ARN's partition follows the region: arn:aws-cn:… in China, arn:aws-us-gov:… in GovCloud.
+        let partition = AWSPartition(region: context.environment.mapValue?["aws"]?.mapValue?["region"]?.stringValue ?? "").name
+        return ["arn": .string(Self.arn(account: account, path: properties["path"]?.stringValue ?? "/", name: name, partition: partition))]
     }
 
-    static func arn(account: String, path: String, name: String) -> String { "arn:aws:iam::\(account):role\(path)\(name)" }
+    static func arn(account: String, path: String, name: String, partition: String = "aws") -> String {
+        "arn:\(partition):iam::\(account):role\(path)\(name)"
+    }
 
     // MARK: Normal forms
 

@@ -25,7 +25,7 @@ public struct DatabaseKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW DATABASES"), by: ["name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.databases, about: identities), by: ["name"])
         var out: [String: LiveObject] = [:]
         for identity in identities {
             guard let row = rows[identity], row["kind"].map({ $0.uppercased() != "IMPORTED DATABASE" }) ?? true else { continue }

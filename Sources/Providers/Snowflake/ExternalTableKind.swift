@@ -9,7 +9,7 @@ public struct ExternalTableKind: ResourceKind {
 
     static let columnFields: [PropertySchema] = [
         PropertySchema("name", .string, required: true),
-        PropertySchema("type", .string, required: true),
+        PropertySchema("type", .checked(ColumnType.check), required: true),
         PropertySchema("path", .string, summary: "the field in each file, e.g. review_id; defaults to the column name"),
     ]
 
@@ -75,8 +75,35 @@ public struct ExternalTableKind: ResourceKind {
         return "\(name.sql) \(type) AS (value:\(accessor)::\(type))"
     }
 
+    /// The field path a virtual column reads, from DESC's expression. Snowflake may show the text infra wrote
+    /// (`value:"a":"b"::VARCHAR`) or its own rewriting (`CAST(GET(GET(VALUE, 'a'), 'b') AS …)`,
+    /// `GET_PATH(VALUE, 'a.b')`, `VALUE['a']`): either way the fields are what count, in order.
+    static func path(ofExpression expression: String) -> String {
+        var fields: [String] = []
+        if expression.contains("'") {
+            // Rewritten forms name each field in a string literal, outermost GET last.
+            var literal: String?
+            var previous: Character = " "
+            for c in expression {
+                if c == "'" && previous != "\\" {
+                    if let done = literal { fields += done.split(separator: ".").map(String.init); literal = nil } else { literal = "" }
+                } else if literal != nil {
+                    literal!.append(c)
+                }
+                previous = c
+            }
+        } else if let colon = expression.firstIndex(of: ":") {
+            // As written: VALUE:"a":"b"::TYPE (or VALUE:a.b::TYPE).
+            var rest = expression[expression.index(after: colon)...]
+            if let cast = rest.range(of: "::") { rest = rest[..<cast.lowerBound] }
+            fields = rest.split(whereSeparator: { $0 == ":" || $0 == "." })
+                .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return fields.filter { !$0.isEmpty }.joined(separator: ".")
+    }
+
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW EXTERNAL TABLES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.externalTables, about: identities), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         let details = try await sql.queryBatch(present.map { "DESC EXTERNAL TABLE \(QualifiedName(parsing: $0).sql)" })
@@ -85,10 +112,8 @@ public struct ExternalTableKind: ResourceKind {
             let row = rows[identity]!
             let q = QualifiedName(parsing: identity)
             let columns: [Value] = describe.filter { ($0["kind"] ?? "").uppercased() == "VIRTUAL" && ($0["name"] ?? "").uppercased() != "VALUE" }.map { c in
-                let expression = c["expression"] ?? ""
-                let fields = expression.components(separatedBy: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
                 return .map(["name": .string(SnowflakeName(stored: c["name"] ?? "").description), "type": .string(ColumnType.canonical(c["type"] ?? "")),
-                             "path": .string(fields.joined(separator: "."))])
+                             "path": .string(Self.path(ofExpression: c["expression"] ?? ""))])
             }
             // SHOW reports the resolved S3 location, not the @stage/path written: the recorded value stands in for it.
             out[identity] = LiveObject(identity: identity, properties: [
@@ -108,12 +133,13 @@ public struct ExternalTableKind: ResourceKind {
         let q = qualifiedName(p)!
         let columns = try (p["columns"]?.listValue ?? []).compactMap(\.mapValue).map(Self.columnDefinition)
         var statement = "CREATE EXTERNAL TABLE \(q.sql) (" + columns.joined(separator: ", ") + ")"
+        // Clauses in the documented order: LOCATION, REFRESH_ON_CREATE, AUTO_REFRESH, PATTERN, FILE_FORMAT.
         statement += " LOCATION = \(try StagePath(parsing: p["location"]?.stringValue ?? "").sql)"
-        if let pattern = p["pattern"]?.stringValue { statement += " PATTERN = \(SnowflakeLiteral.string(pattern))" }
         // No refresh on create: the bucket may not exist yet (its notification waits for this table's queue),
         // so the first refresh is the verify pipeline's, or the first S3 event's.
         statement += " REFRESH_ON_CREATE = FALSE"
         statement += " AUTO_REFRESH = \(p["auto_refresh"]?.boolValue == false ? "FALSE" : "TRUE")"
+        if let pattern = p["pattern"]?.stringValue { statement += " PATTERN = \(SnowflakeLiteral.string(pattern))" }
         statement += " FILE_FORMAT = (FORMAT_NAME = \(SnowflakeLiteral.string(QualifiedName(parsing: p["file_format"]?.stringValue ?? "").sql)))"
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
@@ -126,7 +152,10 @@ public struct ExternalTableKind: ResourceKind {
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
         let q = qualifiedName(resource.properties)!
         if changes.contains(where: { $0.property == "comment" }) {
-            try await sql.execute(["ALTER EXTERNAL TABLE \(q.sql) SET COMMENT = \(SnowflakeLiteral.string(resource.properties["comment"]?.stringValue ?? ""))"])
+            // ALTER EXTERNAL TABLE can set only AUTO_REFRESH and tags (docs: alter-external-table). COMMENT is the
+            // documented command for any object's comment, and SnowDDL uses it (ON TABLE) for external tables;
+            // replacing the table as the Terraform provider does would drop its registered files for a comment.
+            try await sql.execute(["COMMENT ON TABLE \(q.sql) IS \(SnowflakeLiteral.string(resource.properties["comment"]?.stringValue ?? ""))"])
         }
         guard let object = try await read([q.description])[q.description] else { throw SnowflakeProviderError("external table \(q) disappeared") }
         return object

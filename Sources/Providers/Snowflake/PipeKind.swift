@@ -74,7 +74,7 @@ public struct PipeKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW PIPES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.pipes, about: identities), by: ["database_name", "schema_name", "name"])
         var out: [String: LiveObject] = [:]
         for identity in identities {
             guard let row = rows[identity] else { continue }

@@ -2,12 +2,21 @@ import Foundation
 import InfraEngine
 import SnowflakeSQLAPI
 
-/// The kinds' `SQLRunner` over the SQL API client. DDL batches go out as one multi-statement request;
-/// queries that need every statement's rows fetch each result by its handle.
+/// The kinds' `SQLRunner` over the SQL API client. Snowflake runs several statements in one request only in
+/// a session with a warehouse ("Executing multiple statements in a single query requires that a valid
+/// warehouse is available in a session", SQL API guide). So batches go out as one multi-statement request
+/// only when the connection names a warehouse; otherwise one statement per request: queries concurrently,
+/// DDL in order, stopping at the first failure.
 public struct SQLAPIRunner: SQLRunner {
     public let client: SQLAPIClient
+    public let showRowLimit: Int
 
-    public init(client: SQLAPIClient) { self.client = client }
+    public init(client: SQLAPIClient, showRowLimit: Int = 10_000) {
+        self.client = client
+        self.showRowLimit = showRowLimit
+    }
+
+    var batches: Bool { client.configuration.context.warehouse != nil }
 
     public func query(_ statement: String) async throws -> [SQLRow] {
         Self.rows(try await client.execute(statement))
@@ -16,7 +25,15 @@ public struct SQLAPIRunner: SQLRunner {
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] {
         guard !statements.isEmpty else { return [] }
         if statements.count == 1 { return [try await query(statements[0])] }
-        return try await client.executeMany(statements, fetchResults: true).map(Self.rows)
+        if batches { return try await client.executeMany(statements, fetchResults: true).map(Self.rows) }
+        return try await withThrowingTaskGroup(of: (Int, [SQLRow]).self) { group in
+            for (index, statement) in statements.enumerated() {
+                group.addTask { (index, try await query(statement)) }
+            }
+            var results = [[SQLRow]](repeating: [], count: statements.count)
+            for try await (index, rows) in group { results[index] = rows }
+            return results
+        }
     }
 
     static func rows(_ result: StatementResult) -> [SQLRow] {
@@ -25,11 +42,11 @@ public struct SQLAPIRunner: SQLRunner {
     }
 
     public func execute(_ statements: [String]) async throws {
-        switch statements.count {
-        case 0: return
-        case 1: _ = try await client.execute(statements[0])
-        default: _ = try await client.executeMany(statements, fetchResults: false)
+        if statements.count > 1, batches {
+            _ = try await client.executeMany(statements, fetchResults: false)
+            return
         }
+        for statement in statements { _ = try await client.execute(statement) }
     }
 }
 
@@ -55,6 +72,7 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
     public func query(_ statement: String) async throws -> [SQLRow] { try await runner().query(statement) }
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] { try await runner().queryBatch(statements) }
     public func execute(_ statements: [String]) async throws { try await runner().execute(statements) }
+    public var showRowLimit: Int { (try? runner().showRowLimit) ?? 10_000 }
 }
 
 /// Every Snowflake kind, sharing one connection.

@@ -30,9 +30,13 @@ public protocol SQLRunner: Sendable {
     func queryBatch(_ statements: [String]) async throws -> [[SQLRow]]
     /// Statements whose results are not needed (DDL), in order, stopping at the first failure.
     func execute(_ statements: [String]) async throws
+    /// The most rows one SHOW may answer: Snowflake's 10,000 (tests lower it with the emulator's).
+    var showRowLimit: Int { get }
 }
 
 extension SQLRunner {
+    public var showRowLimit: Int { 10_000 }
+
     public func execute(_ statements: [String]) async throws {
         guard !statements.isEmpty else { return }
         if statements.count == 1 { _ = try await query(statements[0]) } else { _ = try await queryBatch(statements) }

@@ -41,7 +41,7 @@ public struct SchemaKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW SCHEMAS IN ACCOUNT"), by: ["database_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.schemas, about: identities), by: ["database_name", "name"])
         var out: [String: LiveObject] = [:]
         for identity in identities {
             guard let row = rows[identity] else { continue }

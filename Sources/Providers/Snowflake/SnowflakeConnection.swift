@@ -109,7 +109,10 @@ public struct SnowflakeConnectionSettings: Sendable, Equatable {
             guard let parsed = URL(string: text) else { throw Diagnostic("the Snowflake endpoint '\(endpoint)' is not a URL", at: nil) }
             url = parsed
         }
-        let context = StatementContext(role: role, warehouse: warehouse, database: database, schema: schema)
+        // The SQL API's context fields are case-sensitive and must match the names as SHOW reports them
+        // (SQL API guide, submitting requests): `loader_wh` means LOADER_WH, `"Mixed"` means Mixed.
+        func stored(_ name: String?) -> String? { name.map { SnowflakeName(parsing: $0).stored } }
+        let context = StatementContext(role: stored(role), warehouse: stored(warehouse), database: stored(database), schema: stored(schema))
         return SQLAPIClient(SQLAPIConfiguration(endpoint: url, authentication: authentication, context: context))
     }
 }

@@ -46,7 +46,7 @@ public struct StageKind: ResourceKind {
     }
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW STAGES IN ACCOUNT"), by: ["database_name", "schema_name", "name"])
+        let rows = SnowflakeKindSupport.index(try await sql.show(.stages, about: identities), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         // SHOW lacks the file format: DESC each stage, all in one request.
@@ -55,7 +55,9 @@ public struct StageKind: ResourceKind {
         for (identity, describe) in zip(present, details) {
             let row = rows[identity]!
             let q = QualifiedName(parsing: identity)
+            // DESC shows the name's quotes escaped (`\"DB\".\"S\".\"F\"`, as SnowDDL's stage resolver finds).
             let formatName = describe.first { ($0["parent_property"] ?? "").uppercased() == "STAGE_FILE_FORMAT" && ($0["property"] ?? "").uppercased() == "FORMAT_NAME" }?["property_value"]
+                .map { $0.replacingOccurrences(of: "\\\"", with: "\"") }
             let url = (row["url"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]\" "))
             out[identity] = LiveObject(identity: identity, properties: [
                 "schema": .string(QualifiedName(Array(q.parts.dropLast())).description),

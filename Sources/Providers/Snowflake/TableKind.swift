@@ -9,7 +9,7 @@ public struct TableKind: ResourceKind {
 
     static let columnFields: [PropertySchema] = [
         PropertySchema("name", .string, required: true),
-        PropertySchema("type", .string, required: true),
+        PropertySchema("type", .checked(ColumnType.check), required: true),
         PropertySchema("nullable", .bool, default: true),
         PropertySchema("default", .string),
         PropertySchema("comment", .string, default: ""),
@@ -47,10 +47,38 @@ public struct TableKind: ResourceKind {
         case ("name", _): return SnowflakeKindSupport.canonicalName(value)
         case ("schema", _): return SnowflakeKindSupport.canonicalQualified(value)
         case ("primary_key", .list(let l)): return .list(l.map(SnowflakeKindSupport.canonicalName))
-        case ("cluster_by", .list(let l)): return .list(l.map { $0.stringValue.map { .string($0.uppercased().replacingOccurrences(of: " ", with: "")) } ?? $0 })
+        case ("cluster_by", .list(let l)): return .list(l.map(SnowflakeKindSupport.canonicalName))
         case ("columns", .list(let columns)): return .list(columns.map(Self.normalizeColumn))
         default: return value
         }
+    }
+
+    /// A PRIMARY KEY implies NOT NULL (docs: constraints-overview): Snowflake reports key columns as not null
+    /// whatever the column said, so the desired columns say so too.
+    public func impliedProperties(_ properties: [String: Value]) -> [String: Value] {
+        guard let keys = properties["primary_key"]?.listValue, !keys.isEmpty, case .list(let columns)? = properties["columns"] else { return properties }
+        let keyNames = Set(keys.compactMap(\.stringValue).map { SnowflakeName(parsing: $0) })
+        var out = properties
+        out["columns"] = .list(columns.map { column in
+            guard case .map(var c) = column, let name = c["name"]?.stringValue, keyNames.contains(SnowflakeName(parsing: name)) else { return column }
+            c["nullable"] = .bool(false)
+            return .map(c)
+        })
+        return out
+    }
+
+    /// `LINEAR(ID, "Mixed")` from SHOW TABLES as key names: a quoted key reads back quoted, an unquoted one
+    /// bare (Terraform provider's table and materialized-view integration tests), so each is parsed as an identifier.
+    static func clusterKeys(showing text: String) -> [Value] {
+        var inner = text.trimmingCharacters(in: .whitespaces)
+        if inner.uppercased().hasPrefix("LINEAR("), inner.hasSuffix(")") { inner = String(inner.dropFirst(7).dropLast()) }
+        var keys: [String] = [], current = "", quoted = false
+        for c in inner {
+            if c == "\"" { quoted.toggle() }
+            if c == ",", !quoted { keys.append(current); current = "" } else { current.append(c) }
+        }
+        keys.append(current)
+        return keys.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { .string(SnowflakeName(parsing: $0).description) }
     }
 
     /// Niladic functions read the same with or without `()` (Snowflake shows `CURRENT_TIMESTAMP()`; other
@@ -91,26 +119,43 @@ public struct TableKind: ResourceKind {
             return true
         }
         for column in new {
-            guard let previous = old.first(where: { $0["name"] == column["name"] }) else { continue }
+            guard let previous = old.first(where: { $0["name"] == column["name"] }) else {
+                // "Cannot add column … with non-constant default to non-empty table": Snowflake cannot fill
+                // existing rows from CURRENT_TIMESTAMP() and the like, so the plan replaces the table rather
+                // than fail halfway through an apply. Without a default, or with a constant one, it is in place.
+                if let d = column["default"]?.stringValue, !ColumnType.isConstantDefault(d) { return true }
+                continue
+            }
             if !ColumnType.canAlter(from: previous["type"]?.stringValue ?? "", to: column["type"]?.stringValue ?? "") { return true }
             if previous["default"] != column["default"] { return true }
         }
         return false
     }
 
-    public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, scope: "ACCOUNT") }
+    public func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String? {
+        guard property == "columns", let before else { return nil }
+        let old = Set(Self.columns(before).compactMap { $0["name"] })
+        guard let added = Self.columns(after).first(where: { column in
+            !old.contains(column["name"] ?? .null) && column["default"]?.stringValue.map { !ColumnType.isConstantDefault($0) } == true
+        }) else { return nil }
+        return "Snowflake cannot add column \(added["name"]?.stringValue ?? "") with the non-constant default \(added["default"]?.stringValue ?? "") "
+            + "to a table that has rows (\"Cannot add column … with non-constant default to non-empty table\"), so the table "
+            + "would be created again, empty; to keep it and its rows, add the column without a default or with a constant one"
+    }
 
-    /// `scope` narrows the three SHOWs (`SCHEMA "DB"."S"` after a create), so applying many tables does not
-    /// list the whole account once per table.
-    func read(_ identities: [String], scope: String) async throws -> [String: LiveObject] {
-        let rows = SnowflakeKindSupport.index(try await sql.query("SHOW TABLES IN \(scope)"), by: ["database_name", "schema_name", "name"])
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, schema: nil) }
+
+    /// `schema` narrows the three SHOWs (after a create), so applying many tables does not list the whole
+    /// account once per table.
+    func read(_ identities: [String], schema: QualifiedName?) async throws -> [String: LiveObject] {
+        let rows = SnowflakeKindSupport.index(try await sql.show(.tables, about: identities, schema: schema), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
         guard !present.isEmpty else { return [:] }
         // SHOW TABLES lacks columns and keys. Two more account-wide statements bring them for every table at
         // once, so a refresh costs three statements whatever the number of tables (DESC per table would cost
         // one request each). SHOW COLUMNS lists a table's columns in their ordinal order.
-        async let columnRows = sql.query("SHOW COLUMNS IN \(scope)")
-        async let keyRows = sql.query("SHOW PRIMARY KEYS IN \(scope)")
+        async let columnRows = sql.show(.columns, about: present, schema: schema)
+        async let keyRows = sql.show(.primaryKeys, about: present, schema: schema)
         let wanted = Set(present)
         var columnsByTable: [String: [Value]] = [:]
         for c in try await columnRows where (c["kind"] ?? "COLUMN").uppercased() == "COLUMN" {
@@ -137,10 +182,7 @@ public struct TableKind: ResourceKind {
             let q = QualifiedName(parsing: identity)
             let columns = columnsByTable[identity] ?? []
             let primaryKey: [Value] = (keysByTable[identity] ?? []).sorted { $0.0 < $1.0 }.map { .string($0.1) }
-            let clusterBy = (row["cluster_by"] ?? "").trimmingCharacters(in: .whitespaces)
-            let clusterKeys: [Value] = clusterBy.isEmpty ? [] : clusterBy
-                .replacingOccurrences(of: "LINEAR(", with: "").replacingOccurrences(of: ")", with: "").replacingOccurrences(of: "(", with: "")
-                .split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces).uppercased()) }
+            let clusterKeys = Self.clusterKeys(showing: row["cluster_by"] ?? "")
             out[identity] = LiveObject(identity: identity, properties: [
                 "schema": .string(QualifiedName(Array(q.parts.dropLast())).description),
                 "name": .string(q.last.description),
@@ -244,7 +286,7 @@ public struct TableKind: ResourceKind {
 
     func readBack(_ identity: String) async throws -> LiveObject {
         let schema = QualifiedName(Array(QualifiedName(parsing: identity).parts.dropLast()))
-        guard let object = try await read([identity], scope: "SCHEMA \(schema.sql)")[identity] else {
+        guard let object = try await read([identity], schema: schema)[identity] else {
             throw SnowflakeProviderError("table \(identity) was created but SHOW TABLES does not list it")
         }
         return object

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from . import file_formats
 from .catalog import now_iso
+from .duck import duck_ident
 from .errors import SqlError
 from .file_readers import FileError, Record, csv_header, read_records
 from .results import Column, Result
@@ -417,8 +418,8 @@ def _load_plain(duck: duckdb.DuckDBPyConnection, plan: CopyPlan, fmt: dict[str, 
     outcome.errors.sort(key=lambda e: e[0])
 
     def insert_good_rows() -> int:
-        target = ".".join(f'"{p}"' for p in plan.table)
-        names = ", ".join(f'"{c.name}"' for c in targets)
+        target = ".".join(duck_ident(p) for p in plan.table)
+        names = ", ".join(duck_ident(c.name) for c in targets)
         casts = ", ".join(f'CAST(c{i} AS {c.duck_type})' for i, c in enumerate(targets))
         excluded = f"WHERE __row NOT IN ({', '.join(str(i) for i in sorted(skipped))})" if skipped else ""
         duck.execute(f"INSERT INTO {target} ({names}) SELECT {casts} FROM {RAW_VIEW} {excluded} ORDER BY __row")
@@ -513,11 +514,11 @@ def _load_transformed(ctx: Context, duck: duckdb.DuckDBPyConnection, plan: CopyP
     columns["METADATA$START_SCAN_TIME"] = [scan_time] * len(records)
     _drop_view(duck, RAW_VIEW)
     duck.register(RAW_VIEW, pa.table(columns))
-    metadata = ", ".join(f'"{k}"' for k in columns if k.startswith("METADATA$"))
+    metadata = ", ".join(duck_ident(k) for k in columns if k.startswith("METADATA$"))
     duck.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT __row, {', '.join(source_columns)}, "
                  f"{metadata} FROM {RAW_VIEW}")
-    target = ".".join(f'"{p}"' for p in plan.table)
-    names = ", ".join(f'"{c.name}"' for c in targets)
+    target = ".".join(duck_ident(p) for p in plan.table)
+    names = ", ".join(duck_ident(c.name) for c in targets)
     select = f"SELECT {_rewrite_positional(plan.transform or '')} FROM {SOURCE_VIEW}"
     if plan.alias:
         select += f" AS {plan.alias}"

@@ -172,7 +172,7 @@ SHOW_DATABASES_COLUMNS = [
 
 
 def show_databases(ctx: Context) -> Result:
-    show = parse_show(ctx, scoped=False)
+    show = parse_show(ctx, scoped=False, paged=True)
     rows = []
     for record in sorted(ctx.engine.catalog.values("databases"), key=lambda r: r["name"]):
         if not show.matches_name(record["name"]):
@@ -309,13 +309,13 @@ SHOW_SCHEMAS_COLUMNS = [
 
 
 def show_schemas(ctx: Context) -> Result:
-    show = parse_show(ctx)
+    show = parse_show(ctx, paged=True)
     rows = []
     for db_record in sorted(ctx.engine.catalog.values("databases"), key=lambda r: r["name"]):
         database = db_record["name"]
         if not show.in_scope(database):
             continue
-        for name in [INFORMATION_SCHEMA, *duck_schemas(ctx, database)]:
+        for name in sorted([INFORMATION_SCHEMA, *duck_schemas(ctx, database)]):
             if not show.matches_name(name):
                 continue
             record = _schema_record(ctx, database, name)

@@ -8,15 +8,19 @@ file too, and the database files the catalog knows are attached again at start.
 from __future__ import annotations
 
 import os
+import re
+import string
+import urllib.parse
 from typing import Any
 
 import duckdb
+from fakesnow import cursor as fakesnow_cursor
 from fakesnow import info_schema, macros
 from fakesnow.conn import FakeSnowflakeConnection
 from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
 from fakesnow.transforms import show
 
-from .sqltext import duck_literal, identifier_sql
+from .sqltext import duck_literal
 
 # DuckDB's own catalogs and fakesnow's helpers: never shown as Snowflake objects.
 HIDDEN_DATABASES = ("memory", "system", "temp", GLOBAL_DATABASE_NAME)
@@ -26,6 +30,74 @@ HIDDEN_SCHEMAS = ("main", "_fs_information_schema", "information_schema", "pg_ca
 def duck_ident(name: str) -> str:
     """A DuckDB identifier, always quoted so case and odd characters survive."""
     return '"' + name.replace('"', '""') + '"'
+
+
+# fakesnow writes database, schema, table and column names into its own DuckDB SQL unquoted (`${catalog}` as an
+# identifier and inside '…' literals), so a database named `my db`, `a.b` or `x;y`, or a column named `it's`,
+# breaks or changes that SQL. The emulator replaces those builders with ones that quote every name.
+_CATALOG = "__infra_catalog_placeholder__"
+
+
+def _per_database(builder: Any) -> Any:
+    def quoted(catalog: str) -> str:
+        return builder(_CATALOG).replace(f"'{_CATALOG}'", duck_literal(catalog)).replace(_CATALOG, duck_ident(catalog))
+    return quoted
+
+
+def _insert_table_comment_sql(catalog: str, schema: str, table: str, comment: str) -> str:
+    values = ", ".join(duck_literal(v) for v in (catalog, schema, table, comment))
+    return (f"INSERT INTO {GLOBAL_DATABASE_NAME}._fs_information_schema._fs_tables_ext VALUES ({values}) "
+            "ON CONFLICT (ext_table_catalog, ext_table_schema, ext_table_name) DO UPDATE SET comment = excluded.comment")
+
+
+def _insert_text_lengths_sql(catalog: str, schema: str, table: str, text_lengths: list[tuple[str, int]]) -> str:
+    values = ", ".join(
+        f"({', '.join(duck_literal(v) for v in (catalog, schema, table, column))}, {int(size)}, {min(int(size) * 4, 16_777_216)})"
+        for column, size in text_lengths
+    )
+    return (f"INSERT INTO {GLOBAL_DATABASE_NAME}._fs_information_schema._fs_columns_ext VALUES {values} "
+            "ON CONFLICT (ext_table_catalog, ext_table_schema, ext_table_name, ext_column_name) DO UPDATE SET "
+            "ext_character_maximum_length = excluded.ext_character_maximum_length, "
+            "ext_character_octet_length = excluded.ext_character_octet_length")
+
+
+class _LiteralTemplate(string.Template):
+    """fakesnow's status messages (`SELECT 'Table ${name} successfully created.'`) with `'` in a name doubled."""
+
+    def substitute(self, mapping: Any = None, /, **values: Any) -> str:
+        values = {k: v.replace("'", "''") if isinstance(v, str) else v for k, v in {**(mapping or {}), **values}.items()}
+        return super().substitute(values)
+
+
+if not getattr(info_schema, "_infra_quoted", False):
+    for _name, _template in vars(fakesnow_cursor).copy().items():
+        if _name.startswith("SQL_") and isinstance(_template, string.Template):
+            setattr(fakesnow_cursor, _name, _LiteralTemplate(_template.template))
+    info_schema.per_db_creation_sql = _per_database(info_schema.per_db_creation_sql)
+    macros.creation_sql = _per_database(macros.creation_sql)
+    info_schema.insert_table_comment_sql = _insert_table_comment_sql
+    info_schema.insert_text_lengths_sql = _insert_text_lengths_sql
+    info_schema._infra_quoted = True  # type: ignore[attr-defined]
+
+
+_LOAD_HISTORY_DELETE = re.compile(r"^DELETE FROM (.+)\._fs_information_schema\._fs_load_history ", re.DOTALL)
+
+
+class QuotingCursor:
+    """A session's DuckDB cursor as fakesnow sees it. fakesnow's CREATE TABLE clears the new table's load
+    history with `DELETE FROM {catalog}._fs_information_schema…`, the catalog unquoted; here it is quoted.
+    Everything else passes through unchanged."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cursor = cursor
+
+    def execute(self, query: Any, parameters: Any = None) -> Any:
+        if isinstance(query, str) and (match := _LOAD_HISTORY_DELETE.match(query)) and not match.group(1).startswith('"'):
+            query = f"DELETE FROM {duck_ident(match.group(1))}{query[match.end(1):]}"
+        return self._cursor.execute(query, parameters) if parameters is not None else self._cursor.execute(query)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
 
 class PersistentFakeSnow(FakeSnow):
@@ -50,7 +122,8 @@ class PersistentFakeSnow(FakeSnow):
         self.duck_conn.execute(macros.creation_sql("memory"))
 
     def database_file(self, name: str) -> str:
-        return os.path.join(self.directory, f"{name}.db")
+        """The database's file; the name is percent-encoded so `/`, `..` or NUL cannot leave the directory."""
+        return os.path.join(self.directory, urllib.parse.quote(name, safe="") + ".db")
 
     def attach(self, name: str) -> None:
         """Attaches (creating if new) the file of Snowflake database `name`, with fakesnow's helper views."""
@@ -78,7 +151,7 @@ class PersistentFakeSnow(FakeSnow):
 
     def session(self, database: str | None, schema: str | None) -> FakeSnowflakeConnection:
         conn = FakeSnowflakeConnection(
-            self.duck_conn.cursor(),
+            QuotingCursor(self.duck_conn.cursor()),  # type: ignore[arg-type]
             {},  # a results cache per session, dropped with it
             create_database=False,
             create_schema=False,
@@ -99,7 +172,7 @@ def set_context(conn: FakeSnowflakeConnection, database: str | None, schema: str
     conn.schema_set = database is not None and schema is not None
     duck = conn._duck_conn  # noqa: SLF001
     if database is not None:
-        target = f"{identifier_sql(database)}.{identifier_sql(schema)}" if schema else f"{identifier_sql(database)}.main"
+        target = f"{duck_ident(database)}.{duck_ident(schema)}" if schema else f"{duck_ident(database)}.main"
         try:
             duck.execute(f"SET schema = {duck_literal(target)}")
         except duckdb.Error:

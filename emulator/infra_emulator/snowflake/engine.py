@@ -165,6 +165,8 @@ class Engine:
         for name in sorted(self.catalog.data["databases"]):
             self.fakesnow.attach(self.catalog.data["databases"][name]["name"])
         self.lock = threading.RLock()
+        # Rows one SHOW may answer (Snowflake's 10,000); lowered over /_infra/limits to test paging cheaply.
+        self.show_row_ceiling = 10_000
         self.routes: dict[tuple[str, str], Handler] = {}
         statements.register(self)
 

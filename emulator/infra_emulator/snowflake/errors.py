@@ -46,6 +46,11 @@ class SqlError(Exception):
         )
 
     @classmethod
+    def no_warehouse(cls) -> SqlError:
+        return cls("000606", "57P03", "No active warehouse selected in the current session.  Select an active "
+                   "warehouse with the 'use warehouse' command.\n")
+
+    @classmethod
     def canceled(cls) -> SqlError:
         return cls("000604", "57014", "SQL execution canceled")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -69,6 +70,19 @@ def _parse_columns(s: TokenStream) -> list[dict[str, str]]:
         s.expect_symbol(",")
 
 
+# CREATE EXTERNAL TABLE's clauses in the documented order (docs: sql-reference/sql/create-external-table):
+# a clause written before one the grammar puts ahead of it is a syntax error here.
+CLAUSE_ORDER = ("PARTITION BY", "LOCATION", "REFRESH_ON_CREATE", "AUTO_REFRESH", "PATTERN", "FILE_FORMAT",
+                "AWS_SNS_TOPIC", "COPY GRANTS", "COMMENT")
+
+
+def _check_clause_order(seen: list[str], position: int) -> None:
+    ranks = [CLAUSE_ORDER.index(k) for k in seen if k in CLAUSE_ORDER]
+    if len(ranks) >= 2 and ranks[-1] < ranks[-2]:
+        raise SqlError.syntax(f"unexpected '{seen[-1]}': CREATE EXTERNAL TABLE takes "
+                              f"{' … '.join(CLAUSE_ORDER)} in that order", position)
+
+
 def create_external_table(ctx: Context) -> Result:
     s = ctx.stream()
     s.expect("CREATE")
@@ -79,17 +93,23 @@ def create_external_table(ctx: Context) -> Result:
     columns = _parse_columns(s) if s.peek() is not None and s.peek().is_symbol("(") else []
     options: dict[str, Any] = {}
     location: tuple[tuple[str, str, str], str] | None = None
+    seen: list[str] = []
     while not s.at_end():
+        token = s.peek()
         if s.accept("LOCATION"):
             s.accept_symbol("=")
             location = parse_stage_reference(ctx, s)
+            seen.append("LOCATION")
         elif s.accept("PARTITION", "BY"):
             s.name_list()
+            seen.append("PARTITION BY")
         elif s.accept("WITH"):
             continue
         else:
             key, value = s.option()
             options[key] = value
+            seen.append(key)
+        _check_clause_order(seen, token.start if token is not None else 0)
     if location is None:
         raise SqlError.syntax("LOCATION = @stage is required")
     require_schema(ctx, parts[0], parts[1])
@@ -208,19 +228,14 @@ def alter_external_table(ctx: Context) -> Result:
         changes += [(name, "UNREGISTERED", "File unregistered successfully.") for name in sorted(before)
                     if name not in after]
         return Result([Column.text("file"), Column.text("status"), Column.text("description")], changes)
+    # ALTER EXTERNAL TABLE sets only AUTO_REFRESH (and tags); a comment goes through COMMENT ON
+    # (docs: sql-reference/sql/alter-external-table; the Terraform provider replaces the table instead).
     if s.accept("SET"):
         for key, value in s.options_until().items():
-            if key == "COMMENT":
-                record["comment"] = str(value)
-            elif key == "AUTO_REFRESH":
+            if key == "AUTO_REFRESH":
                 record["auto_refresh"] = value is True or str(value).upper() == "TRUE"
             else:
-                raise SqlError.invalid(f"invalid property '{key}' for 'EXTERNAL TABLE'")
-    elif s.accept("UNSET"):
-        while not s.at_end():
-            if s.identifier() == "COMMENT":
-                record["comment"] = ""
-            s.accept_symbol(",")
+                raise SqlError.syntax(f"unexpected '{key}'")
     else:
         s.unexpected()
     catalog.put("external_tables", parts, record)
@@ -252,7 +267,7 @@ SHOW_COLUMNS = [
 
 
 def show_external_tables(ctx: Context) -> Result:
-    show = parse_show(ctx)
+    show = parse_show(ctx, paged=True)
     rows = []
     for r in sorted(ctx.engine.catalog.values("external_tables"), key=lambda r: r["parts"]):
         database, schema, name = r["parts"]
@@ -287,9 +302,47 @@ def describe_external_table(ctx: Context) -> Result:
              "policy name": None, "privacy domain": None}
     rows = [{"name": "VALUE", "type": "VARIANT", "kind": "COLUMN", "null?": "Y", "expression": None, **blank,
              "comment": "The value of this row"}]
-    rows += [{"name": c["name"], "type": c["type"], "kind": "VIRTUAL", "null?": "Y", "expression": c["expression"],
-              **blank} for c in record["columns"]]
+    rows += [{"name": c["name"], "type": c["type"], "kind": "VIRTUAL", "null?": "Y",
+              "expression": _shown_expression(c["expression"], c["type"]), **blank} for c in record["columns"]]
     return Result.of(DESC_TABLE_COLUMNS, rows)
+
+
+_PATH_EXPRESSION = re.compile(r'^\s*VALUE\s*:\s*((?:"[^"]+"|[A-Za-z_][A-Za-z0-9_]*)(?:\s*[:.]\s*(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_]*))*)'
+                              r'\s*::\s*(.+?)\s*$', re.IGNORECASE)
+
+
+def _shown_expression(expression: str, type_text: str) -> str:
+    """A virtual column's expression as DESC shows it: Snowflake keeps not the text written but its own
+    rewriting, `value:"a":"b"::VARCHAR` as `CAST(GET(GET(VALUE, 'a'), 'b') AS VARCHAR(16777216))`-style forms."""
+    match = _PATH_EXPRESSION.match(expression)
+    if match is None:
+        return expression
+    shown = "VALUE"
+    for field in re.findall(r'"([^"]+)"|([A-Za-z_][A-Za-z0-9_]*)', match.group(1)):
+        name = (field[0] or field[1]).replace("'", "\\'")
+        shown = f"GET({shown}, '{name}')"
+    return f"CAST({shown} AS {type_text.upper()})"
+
+
+def comment_on(ctx: Context) -> Result:
+    """COMMENT [IF EXISTS] ON TABLE|EXTERNAL TABLE <name> IS '<text>' for external tables (SnowDDL's route); other
+    objects go to fakesnow."""
+    s = ctx.stream()
+    s.expect("COMMENT")
+    if_exists = s.if_exists()
+    s.expect("ON")
+    if not (s.accept("TABLE") or s.accept("EXTERNAL", "TABLE")):
+        return ctx.fakesnow()
+    parts = ctx.object_name(s.qualified_name(), "COMMENT")
+    record = ctx.engine.catalog.get("external_tables", parts)
+    if record is None:
+        if if_exists and not table_exists(ctx, *parts):
+            return Result.status("Statement executed successfully.")
+        return ctx.fakesnow()
+    s.expect("IS")
+    record["comment"] = s.string()
+    ctx.engine.catalog.put("external_tables", parts, record)
+    return Result.status("Statement executed successfully.")
 
 
 def external_table_names(ctx: Context) -> set[tuple[str, str, str]]:
@@ -302,3 +355,4 @@ def register(engine: Engine) -> None:
     engine.route("DROP", "EXTERNAL TABLE", drop_external_table)
     engine.route("SHOW", "EXTERNAL TABLES", show_external_tables)
     engine.route("DESC", "EXTERNAL TABLE", describe_external_table)
+    engine.route("COMMENT", "", comment_on)

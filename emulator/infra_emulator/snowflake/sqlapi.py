@@ -96,6 +96,7 @@ class SqlApi:
                 Rule("/_infra/faults", methods=["GET", "POST"], endpoint="faults"),
                 Rule("/_infra/requests", methods=["GET"], endpoint="requests"),
                 Rule("/_infra/requests/reset", methods=["POST"], endpoint="requests_reset"),
+                Rule("/_infra/limits", methods=["GET", "POST"], endpoint="limits"),
             ]
         )
 
@@ -147,6 +148,19 @@ class SqlApi:
             except (ValueError, TypeError) as e:
                 return json_response({"error": str(e)}, 400)
         return json_response(self.faults.settings.as_json())
+
+    def on_limits(self, request: Request) -> Response:
+        """The account's limits: `show_row_ceiling` (10,000 in Snowflake) may be lowered to test paging."""
+        if request.method == "POST":
+            try:
+                changes = json.loads(request.get_data() or b"{}")
+                ceiling = int(changes.get("show_row_ceiling", self.engine.show_row_ceiling))
+                if ceiling < 1:
+                    raise ValueError("show_row_ceiling must be at least 1")
+                self.engine.show_row_ceiling = ceiling
+            except (ValueError, TypeError, AttributeError) as e:
+                return json_response({"error": str(e)}, 400)
+        return json_response({"show_row_ceiling": self.engine.show_row_ceiling})
 
     def on_requests(self, request: Request) -> Response:
         return json_response(self.faults.counts())
@@ -232,12 +246,19 @@ class SqlApi:
 
     # -- execution -----------------------------------------------------------------------------
     def _run(self, record: StatementRecord, user: str, body: dict[str, Any]) -> None:
+        try:
+            role = _context_role(body.get("role"))
+        except SqlError as e:
+            record.finish(error=e)
+            return
+        # Without a warehouse in the request, the user's DEFAULT_WAREHOUSE, as a session would get.
+        warehouse = _context_name(body.get("warehouse")) or (self.engine.users.get(user) or {}).get("default_warehouse")
         session = self.engine.new_session(
             user,
-            database=_name(body.get("database")),
-            schema=_name(body.get("schema")),
-            warehouse=_name(body.get("warehouse")),
-            role=_name(body.get("role")),
+            database=_context_name(body.get("database")),
+            schema=_context_name(body.get("schema")),
+            warehouse=warehouse,
+            role=role,
         )
         timer = None
         timeout = int(body.get("timeout") or 0)
@@ -258,6 +279,10 @@ class SqlApi:
                 self.faults.count_statements(1)
                 record.finish(result=self.engine.execute(session, texts[0], params, record.cancellation))
                 return
+            if session.warehouse is None:
+                # "Executing multiple statements in a single query requires that a valid warehouse is
+                # available in a session" (SQL API guide, submitting multiple statements).
+                raise SqlError.no_warehouse()
             self._run_multiple(record, session, texts, params)
         except SqlError as e:
             record.finish(error=e)
@@ -366,11 +391,23 @@ class SqlApi:
         return json_response({"data": self._rows(record, start, start + PARTITION_ROWS)})
 
 
-def _name(value: Any) -> str | None:
-    """A database/schema/warehouse/role name from the request body: unquoted upper-cased, quoted kept."""
+def _context_name(value: Any) -> str | None:
+    """A database/schema/warehouse name from the request body. These fields are case-sensitive and must match
+    the name as SHOW reports it (SQL API guide, submitting requests): taken exactly as sent, never upper-cased,
+    so `"warehouse": "loader_wh"` does not find LOADER_WH (and `"\"X\""`, quotes included, finds nothing)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
-    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
-        return text[1:-1].replace('""', '"')
-    return text.upper()
+    return value
+
+
+# The account's roles (the emulator has no CREATE ROLE): system roles, spelt as SHOW ROLES lists them.
+SYSTEM_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "ORGADMIN", "PUBLIC")
+
+
+def _context_role(value: Any) -> str | None:
+    """The request's role, case-sensitive like the other context fields; one the user lacks is refused."""
+    name = _context_name(value)
+    if name is not None and name not in SYSTEM_ROLES:
+        raise SqlError("390189", "08004", f"Role '{name}' specified in the connect string is not granted to this user. "
+                       "Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.")
+    return name

@@ -217,7 +217,9 @@ def describe_stage(ctx: Context) -> Result:
     rows: list[tuple[str, str, str, str, str]] = []
     spec = record.get("file_format") or {}
     if "FORMAT_NAME" in spec:
-        rows.append(("STAGE_FILE_FORMAT", "FORMAT_NAME", "String", spec["FORMAT_NAME"], ""))
+        # Snowflake shows the name with its quotes escaped (`\"DB\".\"S\".\"F\"`); SnowDDL's stage resolver strips
+        # `\` and `"` before comparing for that reason.
+        rows.append(("STAGE_FILE_FORMAT", "FORMAT_NAME", "String", spec["FORMAT_NAME"].replace('"', '\\"'), ""))
     else:
         options = file_formats.effective(spec or {"TYPE": "CSV"})
         defaults = file_formats.effective({"TYPE": options["TYPE"]})

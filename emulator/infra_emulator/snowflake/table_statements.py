@@ -13,6 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 
@@ -167,9 +168,20 @@ def create_table(ctx: Context) -> Result:
     if exists:
         _forget_table(ctx, parts)
     ctx.fakesnow(statement.sql(dialect="snowflake"), ctx.params)
+    _primary_key_not_null(ctx, parts, record["primary_key"])
     if not temporary:
         ctx.engine.catalog.put("tables", parts, record)
     return Result.status(f"Table {parts[2]} successfully created.")
+
+
+def _primary_key_not_null(ctx: Context, parts: tuple[str, str, str], columns: list[str]) -> None:
+    """A PRIMARY KEY implies NOT NULL (docs: constraints-overview); DuckDB keeps only that part of the key."""
+    target = ".".join(duck_ident(p) for p in parts)
+    for column in columns:
+        try:
+            ctx.duck(f"ALTER TABLE {target} ALTER COLUMN {duck_ident(column)} SET NOT NULL")
+        except duckdb.Error:
+            raise SqlError("100072", "22000", f"NULL result in a non-nullable column '{column}'") from None
 
 
 # -- ALTER TABLE ----------------------------------------------------------------------------------
@@ -227,7 +239,8 @@ def alter_table(ctx: Context) -> Result:
         if s.accept("CONSTRAINT"):
             s.identifier()
         if s.accept("PRIMARY", "KEY"):
-            record["primary_key"] = [n.split(".")[-1] for n in s.name_list()]
+            record["primary_key"] = _column_list(s)
+            _primary_key_not_null(ctx, parts, record["primary_key"])
             catalog.put("tables", parts, record)
             return done
         if s.peek_words("UNIQUE") or s.peek_words("FOREIGN"):
@@ -321,6 +334,17 @@ def alter_table(ctx: Context) -> Result:
     return ctx.fakesnow()
 
 
+def _column_list(s: TokenStream) -> list[str]:
+    """`(a, "b.c")`: column names, each as stored (a dot inside quotes is part of the name)."""
+    s.expect_symbol("(")
+    names = []
+    while True:
+        names.append(s.qualified_name()[-1])
+        if s.accept_symbol(")"):
+            return names
+        s.expect_symbol(",")
+
+
 def _expression_list(s: TokenStream) -> list[str]:
     """`(expr, expr)` as their texts, for CLUSTER BY."""
     s.expect_symbol("(")
@@ -339,7 +363,9 @@ def _expression_list(s: TokenStream) -> list[str]:
 
 
 def _cluster_key(text: str) -> str:
-    """A clustering expression as SHOW TABLES shows it: identifiers that need no quotes without them."""
+    """A clustering expression as SHOW TABLES shows it: unquoted identifiers upper-cased, quoted ones kept
+    quoted, so `CLUSTER BY ("ID")` reads back `LINEAR("ID")` (Terraform provider's tables and materialized
+    views integration tests)."""
     try:
         expression = sqlglot.parse_one(text, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -347,9 +373,26 @@ def _cluster_key(text: str) -> str:
     for identifier in expression.find_all(exp.Identifier):
         if not identifier.quoted:
             identifier.set("this", identifier.this.upper())
-        elif re.fullmatch(r"[A-Z_][A-Z0-9_$]*", identifier.this):
-            identifier.set("quoted", False)
     return expression.sql(dialect="snowflake")
+
+
+def _refuse_non_constant_default(ctx: Context, parts: tuple[str, str, str], column: exp.ColumnDef) -> None:
+    """Snowflake cannot fill a new column of a non-empty table from a non-constant default (CURRENT_TIMESTAMP(),
+    a sequence): "Cannot add column … with non-constant default to non-empty table" (docs: ALTER TABLE … ADD
+    COLUMN, default restrictions; the error code is not documented, 002263 stands in)."""
+    for constraint in column.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if not isinstance(kind, exp.DefaultColumnConstraint):
+            continue
+        value = kind.this
+        if isinstance(value, exp.Neg):
+            value = value.this
+        if isinstance(value, (exp.Literal, exp.Boolean, exp.Null)):
+            return
+        rows = ctx.duck(f"SELECT COUNT(*) FROM {'.'.join(duck_ident(p) for p in parts)}")[0][0]
+        if rows:
+            raise SqlError("002263", "0A000", f"SQL compilation error:\nCannot add column '{_name(column.this)}' with "
+                           f"non-constant default to non-empty table '{qualified_sql(parts)}'.")
 
 
 def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any], action_text: str) -> Result:
@@ -359,6 +402,7 @@ def _add_column(ctx: Context, parts: tuple[str, str, str], record: dict[str, Any
     except sqlglot.errors.ParseError as e:
         raise SqlError.syntax(str(e).split("\n")[0]) from None
     for column in list(statement.find_all(exp.ColumnDef)):
+        _refuse_non_constant_default(ctx, parts, column)
         _take_column_properties(record, column)
     table = statement.find(exp.Table)
     if table is not None:
@@ -398,7 +442,7 @@ SHOW_TABLES_COLUMNS = [
 
 
 def show_tables(ctx: Context) -> Result:
-    show = parse_show(ctx)
+    show = parse_show(ctx, paged=True)
     rows = []
     for database, schema, name in _tables_in_scope(ctx, show):
         if not show.matches_name(name):
@@ -534,7 +578,7 @@ def _tables_in_scope(ctx: Context, show) -> list[tuple[str, str, str]]:
         databases,
     )
     external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
-    return [tuple(t) for t in tables if show.in_scope(t[0], t[1]) and tuple(t) not in external]
+    return [tuple(t) for t in tables if show.in_scope(t[0], t[1], t[2]) and tuple(t) not in external]
 
 
 def show_columns(ctx: Context) -> Result:

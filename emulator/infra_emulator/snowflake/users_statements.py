@@ -103,7 +103,7 @@ SHOW_USER_COLUMNS = [
 
 
 def show_users(ctx: Context) -> Result:
-    show: ShowFilter = parse_show(ctx)
+    show: ShowFilter = parse_show(ctx, scoped=False, paged=True)
     rows = []
     for record in ctx.engine.catalog.values("users"):
         if not show.matches_name(record["name"]):

@@ -34,15 +34,16 @@ public struct ServiceEndpoint: Sendable, Equatable {
         return "\(name):\(port)"
     }
 
-    /// AWS's own endpoints. IAM is global and signs for us-east-1.
+    /// AWS's own endpoints, by the region's partition. IAM has one endpoint per partition
+    /// (`iam.amazonaws.com` signing us-east-1, `iam.cn-north-1.amazonaws.com.cn` signing cn-north-1,
+    /// `iam.us-gov.amazonaws.com` signing us-gov-west-1: AWS General Reference, IAM endpoints).
     public static func aws(service: String, region: String) -> ServiceEndpoint {
-        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+        let partition = AWSPartition(region: region)
         switch service {
         case "iam":
-            return ServiceEndpoint(url: URL(string: "https://iam.\(suffix)")!,
-                                   signingRegion: region.hasPrefix("cn-") ? "cn-north-1" : "us-east-1", isCustom: false)
+            return ServiceEndpoint(url: URL(string: "https://\(partition.iamHost)")!, signingRegion: partition.iamSigningRegion, isCustom: false)
         default:
-            return ServiceEndpoint(url: URL(string: "https://\(service).\(region).\(suffix)")!,
+            return ServiceEndpoint(url: URL(string: "https://\(service).\(region).\(partition.dnsSuffix)")!,
                                    signingRegion: region, isCustom: false)
         }
     }
@@ -54,5 +55,31 @@ public struct ServiceEndpoint: Sendable, Equatable {
         while text.hasSuffix("/") { text.removeLast() }
         return ServiceEndpoint(url: URL(string: text) ?? url,
                                signingRegion: service == "iam" ? "us-east-1" : region, isCustom: true)
+    }
+}
+
+/// The AWS partition a region belongs to: its ARN prefix, DNS suffix and global-service endpoints.
+public struct AWSPartition: Sendable, Equatable {
+    /// `aws`, `aws-cn` or `aws-us-gov`: the second field of an ARN.
+    public let name: String
+    public let dnsSuffix: String
+    public let iamHost: String
+    public let iamSigningRegion: String
+
+    public init(region: String) {
+        if region.hasPrefix("cn-") {
+            self.init(name: "aws-cn", dnsSuffix: "amazonaws.com.cn", iamHost: "iam.cn-north-1.amazonaws.com.cn", iamSigningRegion: "cn-north-1")
+        } else if region.hasPrefix("us-gov-") {
+            self.init(name: "aws-us-gov", dnsSuffix: "amazonaws.com", iamHost: "iam.us-gov.amazonaws.com", iamSigningRegion: "us-gov-west-1")
+        } else {
+            self.init(name: "aws", dnsSuffix: "amazonaws.com", iamHost: "iam.amazonaws.com", iamSigningRegion: "us-east-1")
+        }
+    }
+
+    private init(name: String, dnsSuffix: String, iamHost: String, iamSigningRegion: String) {
+        self.name = name
+        self.dnsSuffix = dnsSuffix
+        self.iamHost = iamHost
+        self.iamSigningRegion = iamSigningRegion
     }
 }
