@@ -28,6 +28,7 @@ from .duck import PersistentFakeSnow, set_context
 from .errors import SqlError
 from .external_table_statements import refresh_referenced
 from .identifier_function import resolve_identifiers
+from .result_types import declared_result_types
 from .results import Result, result_from_arrow
 from .session_statements import substitute_session_functions
 from .sqltext import WORD, TokenStream, tokenize
@@ -213,7 +214,7 @@ class Engine:
                 return handler(context)
             # A query over an external table sees the stage's files as they are now.
             refresh_referenced(context)
-            return context.fakesnow()
+            return declared_result_types(context, context.text, context.fakesnow())
 
     def fake_session(self, session: Session) -> FakeSnowflakeConnection:
         if session.fake is None:
