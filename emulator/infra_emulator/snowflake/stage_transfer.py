@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -131,7 +132,9 @@ def put(ctx: Context) -> dict[str, Any]:
     local, end = _local_path_at(text, _COMMAND.match(text).end())  # type: ignore[union-attr]
     root, path, end = _stage_at(ctx, text, end, "PUT")
     options = _options(text[end:], PUT_OPTIONS, "PUT")
-    area = os.path.join(ctx.engine.directory, "uploads", uuid.uuid4().hex)
+    settle_uploads(ctx.engine.directory)
+    # Named so that uploads settle in the order the PUTs ran.
+    area = os.path.join(ctx.engine.directory, "uploads", f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
     os.makedirs(area)
     target = os.path.join(root, *[p for p in path.split("/") if p])
     with open(area + ".json", "w") as f:
