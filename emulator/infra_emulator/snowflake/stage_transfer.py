@@ -8,14 +8,14 @@
 with a transfer description and the driver does the copying (snowflake-connector-python's
 file_transfer_agent.py). The emulator runs on the client's machine, so it describes a LOCAL_FS location,
 the storage type the drivers use for local stages: for GET the stage's own directory and the files to
-copy (`src_locations`), for PUT an upload area of its own.
+copy (`src_locations`), for PUT the stage's directory, or an upload area when the stage may already
+hold one of the files.
 
 Why an upload area: with OVERWRITE = FALSE (the default) Snowflake keeps a file that already exists in the
 stage. The drivers check that by asking the storage for the file first, which LOCAL_FS cannot answer, so
-the driver writes into DIR/uploads/<id>/ and the server moves the files into the stage before the next
-statement reads it (`settle_uploads`), keeping existing files unless the PUT said OVERWRITE = TRUE. The
-driver still reports such a file as UPLOADED where Snowflake says SKIPPED; the stage's content is
-Snowflake's.
+such a PUT writes into DIR/uploads/<id>/ and the server moves the files into the stage before the next
+statement reads stage files (`settle_uploads`), keeping the files the stage holds. The driver still reports
+such a file as UPLOADED where Snowflake says SKIPPED; the stage's content is Snowflake's.
 """
 
 from __future__ import annotations
@@ -133,21 +133,33 @@ def put(ctx: Context) -> dict[str, Any]:
     root, path, end = _stage_at(ctx, text, end, "PUT")
     options = _options(text[end:], PUT_OPTIONS, "PUT")
     settle_uploads(ctx.engine.directory)
-    # Named so that uploads settle in the order the PUTs ran.
-    area = os.path.join(ctx.engine.directory, "uploads", f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
-    os.makedirs(area)
     target = os.path.join(root, *[p for p in path.split("/") if p])
-    with open(area + ".json", "w") as f:
-        json.dump({"target": target, "overwrite": _flag(options, "OVERWRITE", False)}, f)
+    overwrite = _flag(options, "OVERWRITE", False)
+    if overwrite or not _may_collide(local, target):
+        os.makedirs(target, exist_ok=True)
+        location = target
+    else:
+        # Named so that uploads settle in the order the PUTs ran.
+        location = os.path.join(ctx.engine.directory, "uploads", f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+        os.makedirs(location)
+        with open(location + ".json", "w") as f:
+            json.dump({"target": target, "overwrite": overwrite}, f)
     return {
         "command": "UPLOAD",
         "src_locations": [local],
-        "stageInfo": {"locationType": "LOCAL_FS", "location": area, "path": "", "creds": {}},
+        "stageInfo": {"locationType": "LOCAL_FS", "location": location, "path": "", "creds": {}},
         "parallel": _parallel(options),
         "autoCompress": _flag(options, "AUTO_COMPRESS", True),
         "sourceCompression": str(options.get("SOURCE_COMPRESSION", "AUTO_DETECT")).lower(),
         "overwrite": _flag(options, "OVERWRITE", False),
     }
+
+
+def _may_collide(local: str, target: str) -> bool:
+    """Whether a file of the PUT could meet one the stage holds (as named, or gzip-compressed)."""
+    names = [os.path.basename(p) for p in glob.glob(local)] or [os.path.basename(local)]
+    return any(os.path.exists(os.path.join(target, n)) or os.path.exists(os.path.join(target, n + ".gz"))
+               for n in names)
 
 
 def get(ctx: Context) -> dict[str, Any]:
