@@ -66,6 +66,9 @@ def test_a_table_stage_loads_its_table(snowflake_server, api: SqlApi, stage_db: 
         assert loaded[0][1] == "LOADED"
     assert api.rows(f"SELECT B FROM {stage_db}.PUBLIC.EVENTS WHERE A = 7") == [{"B": "seven"}]
     assert [r["name"] for r in api.rows(f"LIST @{stage_db}.PUBLIC.%EVENTS")] == ["load.csv.gz"]
+    # The stage goes with its table: a table made again under the name starts with an empty one.
+    api.run(f"CREATE OR REPLACE TABLE {stage_db}.PUBLIC.EVENTS (A INT, B STRING)")
+    assert api.rows(f"LIST @{stage_db}.PUBLIC.%EVENTS") == []
 
 
 def test_stage_errors(snowflake_server, api: SqlApi, stage_db: str, tmp_path):

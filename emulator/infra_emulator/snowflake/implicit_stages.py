@@ -8,12 +8,15 @@
 (docs: sql-reference/sql/list, sql-reference/sql/put, user-guide/data-load-local-file-system-create-stage).
 Table and user stages are internal stages: the table's lives under DIR/stages/<db>/<schema>/%<table>/, the
 user's under DIR/stages/~/<user>/. LIST names their files by their path alone, where a named stage's
-files are prefixed with the stage's name in lower case. A table stage exists while its table does.
+files are prefixed with the stage's name in lower case. A table stage exists while its table does: a new
+table of the same name starts with an empty stage.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from typing import TYPE_CHECKING, Any
 
 from .errors import SqlError
@@ -68,11 +71,33 @@ def is_implicit(parts: tuple[str, ...]) -> bool:
 
 def implicit_stage_record(ctx: Context, parts: tuple[str, ...]) -> dict[str, Any]:
     """A table or user stage as the catalog's stage records look: internal, CSV unless COPY says otherwise."""
-    from .table_statements import require_table
-
     if len(parts) == 3:
-        require_table(ctx, (parts[0], parts[1], parts[2][len(TABLE_STAGE_MARK):]))
+        _forget_dropped_table(ctx, parts)
     elif parts[1] != ctx.session.user:
         raise SqlError.does_not_exist("Stage", "~")
     return {"name": parts[-1], "parts": list(parts), "url": "", "storage_integration": None, "file_format": {},
             "copy_options": {}, "comment": "", "implicit": True}
+
+
+def _forget_dropped_table(ctx: Context, parts: tuple[str, ...]) -> None:
+    """The table must exist; files left by a dropped (or replaced) table of the same name are gone, as its
+    stage went with it. The stage's directory records which table it belongs to by its creation time."""
+    from .stage_statements import internal_stage_directory
+    from .table_statements import require_table, table_record
+
+    table = (parts[0], parts[1], parts[2][len(TABLE_STAGE_MARK):])
+    require_table(ctx, table)
+    created = str(table_record(ctx, table).get("created_on") or "")
+    root = internal_stage_directory(ctx, parts)
+    owner = root + ".table"
+    recorded = None
+    if os.path.exists(owner):
+        with open(owner) as f:
+            recorded = f.read()
+    if recorded == created:
+        return
+    if recorded is not None:
+        shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.dirname(owner), exist_ok=True)
+    with open(owner, "w") as f:
+        f.write(created)
