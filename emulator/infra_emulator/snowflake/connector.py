@@ -24,11 +24,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from . import stage_transfer
 from .auth import ACCOUNT, AuthError
 from .engine import Context, Engine, Session
 from .errors import SqlError
 from .results import CONNECTOR, Result
-from . import stage_transfer
 from .session_statements import AVAILABLE_ROLES
 from .sqltext import tokenize
 

@@ -114,7 +114,7 @@ def _flag(options: dict[str, Any], key: str, default: bool) -> bool:
 
 def _parallel(options: dict[str, Any]) -> int:
     value = options.get("PARALLEL", 4)
-    if not isinstance(value, int) or not 1 <= value <= 99:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
         raise SqlError.invalid(f"invalid value [{value}] for parameter 'PARALLEL'")
     return value
 
