@@ -5,7 +5,7 @@ this one follows its wire format but runs every statement through the Engine, so
 the same databases, rows and the emulator's own objects (integrations, warehouses, pipes...) too.
 
   POST /session/v1/login-request   password (any) or key-pair JWT (checked like the SQL API's)
-  POST /queries/v1/query-request   one statement; results as JSON rowsets; PUT into internal stages
+  POST /queries/v1/query-request   one statement; results as JSON rowsets; PUT and GET (stage_transfer.py)
   POST /session, /session/heartbeat, /queries/v1/abort-request, GET /monitoring/queries/{id}
 """
 
@@ -14,12 +14,8 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
-import re
 import secrets
 import threading
-import urllib.parse
-import urllib.request
 import uuid
 from typing import Any
 
@@ -28,13 +24,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from . import stage_transfer
 from .auth import ACCOUNT, AuthError
 from .engine import Context, Engine, Session
 from .errors import SqlError
-from .results import Result
-from .sqltext import TokenStream, tokenize
-from .stage_files import parse_stage_reference
-from .stage_statements import internal_stage_directory, stage_record
+from .results import CONNECTOR, Result
+from .session_statements import AVAILABLE_ROLES
+from .sqltext import tokenize
 
 log = logging.getLogger("infra_emulator.snowflake")
 
@@ -43,7 +39,6 @@ SERVER_VERSION = "9.0.0"
 STATEMENT_TYPES = {"SELECT": 0x1000, "INSERT": 0x3000 + 0x100, "UPDATE": 0x3000 + 0x200, "DELETE": 0x3000 + 0x300,
                    "MERGE": 0x3000 + 0x400, "COPY": 0x3000 + 0x500}
 DDL_TYPE = 0x6000
-PUT_STATEMENT = re.compile(r"\s*PUT\s+'?(?P<file>file://[^'\s]+)'?\s+(?P<rest>@.*)", re.IGNORECASE | re.DOTALL)
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -118,6 +113,11 @@ class ConnectorApi:
             # Passwords are not checked (any will do), but the user must exist.
             return _failure("390100", "Incorrect username or password was specified.")
         args = request.args
+        if (role := _name(args.get("roleName"))) and role not in AVAILABLE_ROLES:
+            # Snowflake refuses a login asking for a role the user was not granted.
+            return _failure("390189", f"Role '{role}' specified in the connect string does not exist or not "
+                                      "authorized. Contact your local system administrator, or attempt to login "
+                                      "with another role, e.g. PUBLIC.")
         session = self.engine.new_session(
             user,
             database=_name(args.get("databaseName")),
@@ -149,7 +149,7 @@ class ConnectorApi:
                         "warehouseName": session.warehouse,
                         "roleName": session.role,
                     },
-                    "sessionId": abs(hash(token)) % (10**12),
+                    "sessionId": session.id,
                     "accountName": ACCOUNT,
                 },
                 "success": True,
@@ -189,9 +189,9 @@ class ConnectorApi:
         if bindings := body.get("bindings"):
             params = [_binding(bindings[k]) for k in sorted(bindings, key=int)]
         query_id = str(uuid.uuid4())
-        if PUT_STATEMENT.match(text):
+        if stage_transfer.is_transfer(text):
             try:
-                return _json({"data": self._put(session, text), "success": True})
+                return _json({"data": {**self._transfer(session, text), "queryId": query_id}, "success": True})
             except SqlError as e:
                 return _failure(e.code, e.message, e.sqlstate)
         try:
@@ -208,7 +208,7 @@ class ConnectorApi:
         except Exception:
             log.exception("connector statement failed unexpectedly")
             return _failure("000603", "Processing aborted due to an internal error of the emulator.", "XX000")
-        rows = result.text_rows(boolean_style="connector")
+        rows = result.text_rows(protocol=CONNECTOR)
         return _json(
             {
                 "data": {
@@ -229,35 +229,12 @@ class ConnectorApi:
             }
         )
 
-    def _put(self, session: Session, text: str) -> dict[str, Any]:
-        """PUT file://... @stage[/path]: tells the connector to copy the files into the internal stage's
-        directory itself (a LOCAL_FS upload, as the emulator runs on the client's machine)."""
-        m = PUT_STATEMENT.match(text)
-        assert m is not None
-        source = urllib.parse.urlparse(m.group("file"))
-        local_path = urllib.request.url2pathname(source.path)
-        if source.netloc and source.netloc.lower() != "localhost":
-            local_path = source.netloc + local_path
-        s = TokenStream(m.group("rest"))
+    def _transfer(self, session: Session, text: str) -> dict[str, Any]:
+        """PUT or GET: where the driver copies the files from and to (stage_transfer.py)."""
         with self.engine.lock:
             context = Context(self.engine, session, text)
-            stage_parts, path = parse_stage_reference(context, s)
-            options = s.options_until()
-            stage = stage_record(context, stage_parts)
-            if stage["url"]:
-                raise SqlError.unsupported("PUT to an external stage")
-            directory = os.path.join(internal_stage_directory(context, stage_parts), *path.strip("/").split("/"))
-        os.makedirs(directory, exist_ok=True)
-        auto_compress = options.get("AUTO_COMPRESS", True)
-        return {
-            "stageInfo": {"locationType": "LOCAL_FS", "location": directory, "creds": {}},
-            "src_locations": [local_path],
-            "parallel": int(options.get("PARALLEL", 4)),  # type: ignore[arg-type]
-            "autoCompress": auto_compress is True or str(auto_compress).upper() == "TRUE",
-            "sourceCompression": str(options.get("SOURCE_COMPRESSION", "auto_detect")).lower(),
-            "overwrite": options.get("OVERWRITE") is True or str(options.get("OVERWRITE", "")).upper() == "TRUE",
-            "command": "UPLOAD",
-        }
+            put = text.lstrip()[:3].upper() == "PUT"
+            return stage_transfer.put(context) if put else stage_transfer.get(context)
 
     def _execute(self, session: Session, text: str, params: list[Any] | None, describe_only: bool) -> Result:
         if describe_only and _statement_type(text) != STATEMENT_TYPES["SELECT"]:

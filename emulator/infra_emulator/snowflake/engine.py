@@ -8,9 +8,11 @@ its own catalog. All statements run one at a time under one lock, as one warehou
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,11 +27,16 @@ from .catalog import Catalog
 from .duck import PersistentFakeSnow, set_context
 from .errors import SqlError
 from .external_table_statements import refresh_referenced
+from .identifier_function import resolve_identifiers
+from .result_types import declared_result_types
 from .results import Result, result_from_arrow
 from .session_statements import substitute_session_functions
 from .sqltext import WORD, TokenStream, tokenize
 
 Handler = Callable[["Context"], Result]
+
+# CURRENT_SESSION() and the connector's sessionId: numbers, unique in the server's run.
+_session_ids = itertools.count(int(time.time()) * 1000)
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Session:
     warehouse: str | None = None
     role: str = "ACCOUNTADMIN"
     fake: FakeSnowflakeConnection | None = None
+    # USE SECONDARY ROLES: 'ALL' (a new user's DEFAULT_SECONDARY_ROLES), 'NONE', or a list of roles.
+    secondary_roles: str = "ALL"
+    id: int = field(default_factory=lambda: next(_session_ids))
 
     def close(self) -> None:
         if self.fake is not None:
@@ -145,6 +155,7 @@ def _statement_kind(tokens: list) -> tuple[str, str]:
         "STORAGE INTEGRATIONS", "STORAGE INTEGRATION", "EXTERNAL TABLES", "EXTERNAL TABLE", "FILE FORMATS",
         "FILE FORMAT", "INTEGRATIONS", "INTEGRATION", "DATABASES", "DATABASE", "SCHEMAS", "SCHEMA", "TABLES", "TABLE",
         "STAGES", "STAGE", "WAREHOUSES", "WAREHOUSE", "PIPES", "PIPE", "USERS", "USER", "INTO", "COLUMNS", "PRIMARY KEYS",
+        "PARAMETERS",
     )
     for kind in kinds:
         n = len(kind.split())
@@ -195,6 +206,7 @@ class Engine:
     def execute(self, session: Session, text: str, params: list[Any] | None = None,
                 cancellation: Cancellation | None = None) -> Result:
         """Runs one statement in the session, serialised with every other statement."""
+        text, params = resolve_identifiers(text, params)
         context = Context(self, session, text, params, cancellation or Cancellation())
         with self.lock:
             context.cancellation.check()
@@ -204,7 +216,7 @@ class Engine:
                 return handler(context)
             # A query over an external table sees the stage's files as they are now.
             refresh_referenced(context)
-            return context.fakesnow()
+            return declared_result_types(context, context.text, context.fakesnow())
 
     def fake_session(self, session: Session) -> FakeSnowflakeConnection:
         if session.fake is None:

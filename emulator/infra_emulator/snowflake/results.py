@@ -30,6 +30,10 @@ OBJECT = "object"
 ARRAY = "array"
 BINARY = "binary"
 
+# The two front ends, which write some cells differently (see cell_text).
+SQL_API = "sqlapi"
+CONNECTOR = "connector"
+
 MAX_TEXT_LENGTH = 16_777_216
 MAX_BINARY_LENGTH = 8_388_608
 
@@ -97,8 +101,8 @@ class Result:
         """Rows given as dicts by column name, in the columns' order."""
         return cls(columns, [tuple(row.get(c.name) for c in columns) for row in rows])
 
-    def text_rows(self, start: int = 0, stop: int | None = None, boolean_style: str = "sqlapi") -> list[list[str | None]]:
-        return [[cell_text(c, v, boolean_style) for c, v in zip(self.columns, row)] for row in self.rows[start:stop]]
+    def text_rows(self, start: int = 0, stop: int | None = None, protocol: str = SQL_API) -> list[list[str | None]]:
+        return [[cell_text(c, v, protocol) for c, v in zip(self.columns, row)] for row in self.rows[start:stop]]
 
     def dicts(self) -> list[dict[str, Any]]:
         return [dict(zip((c.name for c in self.columns), row)) for row in self.rows]
@@ -150,13 +154,30 @@ def result_from_arrow(table: pa.Table, duck_types: list[str]) -> Result:
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def _epoch_seconds(value: datetime.datetime) -> str:
-    """Seconds since the epoch with nine fraction digits, as Snowflake writes timestamps."""
+def _seconds_text(total_micros: int, scale: int, protocol: str) -> str:
+    """Signed seconds and their fraction (-0.5 s is "-0.500000000"), cut to the column's scale.
+
+    The SQL API always writes nine fraction digits (docs: developer-guide/sql-api/handling-responses); the
+    connector protocol writes exactly `scale` digits, which the drivers rely on: snowflake-connector-python's
+    converter.py (get_seconds_microseconds, _TIME_to_python) reads the digits after the point as units of
+    10^-scale seconds, so nine digits under a scale-3 column would be read as whole seconds.
+    """
+    sign = "-" if total_micros < 0 else ""
+    seconds, micros = divmod(abs(total_micros), 1_000_000)
+    nanos = micros * 1000
+    if scale < 9:
+        nanos -= nanos % 10 ** (9 - scale)
+    if protocol == SQL_API:
+        return f"{sign}{seconds}.{nanos:09d}"
+    if scale <= 0:
+        return f"{sign}{seconds}"
+    return f"{sign}{seconds}.{nanos // 10 ** (9 - scale):0{scale}d}"
+
+
+def _epoch_seconds(value: datetime.datetime, scale: int, protocol: str) -> str:
     aware = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
     delta = aware - _EPOCH
-    total_micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    seconds, micros = divmod(total_micros, 1_000_000)
-    return f"{seconds}.{micros:06d}000"
+    return _seconds_text((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds, scale, protocol)
 
 
 def _json_text(value: Any) -> str:
@@ -168,22 +189,24 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, indent=2, default=str)
 
 
-def cell_text(column: Column, value: Any, boolean_style: str = "sqlapi") -> str | None:
-    """A value as Snowflake's jsonv2 text: numbers as text, booleans true/false, timestamps as epoch seconds.
+def cell_text(column: Column, value: Any, protocol: str = SQL_API) -> str | None:
+    """A value as Snowflake writes it in a JSON result: numbers as text, timestamps as epoch seconds.
 
-    The connector protocol's JSON rowsets differ only in booleans, which it reads as "1"/"0".
+    The two protocols differ in booleans (the connector protocol's JSON rowsets carry "1"/"0", which
+    converter.py's _BOOLEAN_to_python reads) and in the fraction digits of times and timestamps.
     """
     if value is None:
         return None
     kind = column.type
     if isinstance(value, bool):
-        if boolean_style == "connector":
+        if protocol == CONNECTOR:
             return "1" if value else "0"
         return "true" if value else "false"
     if kind in (VARIANT, OBJECT, ARRAY):
         return _json_text(value)
+    scale = 9 if column.scale is None else column.scale
     if isinstance(value, datetime.datetime):
-        text = _epoch_seconds(value)
+        text = _epoch_seconds(value, scale, protocol)
         if kind == TIMESTAMP_TZ:
             offset = value.utcoffset() or datetime.timedelta(0)
             return f"{text} {int(offset.total_seconds() // 60) + 1440}"
@@ -192,7 +215,7 @@ def cell_text(column: Column, value: Any, boolean_style: str = "sqlapi") -> str 
         return str((value - datetime.date(1970, 1, 1)).days)
     if isinstance(value, datetime.time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
-        return f"{seconds}.{value.microsecond:06d}000"
+        return _seconds_text(seconds * 1_000_000 + value.microsecond, scale, protocol)
     if isinstance(value, decimal.Decimal):
         return format(value, "f")
     if isinstance(value, float):
@@ -202,4 +225,3 @@ def cell_text(column: Column, value: Any, boolean_style: str = "sqlapi") -> str 
     if isinstance(value, (dict, list)):
         return json.dumps(value, indent=2, default=str)
     return str(value)
-

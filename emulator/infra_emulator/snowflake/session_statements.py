@@ -1,12 +1,23 @@
-"""USE DATABASE / SCHEMA / WAREHOUSE / ROLE, and the session functions fakesnow cannot know."""
+"""USE DATABASE / SCHEMA / WAREHOUSE / ROLE / SECONDARY ROLES, and the session functions fakesnow cannot know.
+
+Roles: the emulator has no CREATE ROLE or GRANT, so every user holds ACCOUNTADMIN and, through Snowflake's
+system role hierarchy (docs: user-guide/security-access-control-overview, "System-defined roles"), the
+roles under it. USE ROLE accepts those only, as Snowflake refuses a role the user was not granted.
+Context functions (docs: sql-reference/functions-context) are replaced by literals before fakesnow sees
+the statement: CURRENT_ACCOUNT() (the account locator) and CURRENT_ACCOUNT_NAME() are LOCAL,
+CURRENT_ORGANIZATION_NAME() is LOCAL_ORG, CURRENT_REGION() AWS_US_EAST_1 (the local AWS's region),
+CURRENT_AVAILABLE_ROLES() a JSON array text, CURRENT_SECONDARY_ROLES() {"roles": ..., "value": ...}
+(docs: functions/current_secondary_roles), CURRENT_SESSION() the session's number as text.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from .errors import SqlError
 from .results import Result
-from .sqltext import SYMBOL, WORD, quote_literal, tokenize
+from .sqltext import STRING, WORD, quote_literal, tokenize
 
 from .auth import ACCOUNT
 from .database_statements import schema_exists
@@ -25,9 +36,12 @@ def use(ctx: Context) -> Result:
             raise SqlError.does_not_exist("Object", name)
         ctx.session.warehouse = name
     elif s.accept("ROLE"):
-        ctx.session.role = s.identifier()
-    elif s.accept("SECONDARY", "ROLES"):
-        s.rest()
+        role = s.identifier()
+        if role not in AVAILABLE_ROLES:
+            raise SqlError.does_not_exist("Role", role)
+        ctx.session.role = role
+    elif s.accept("SECONDARY", "ROLES") or s.accept("SECONDARY", "ROLE"):
+        ctx.session.secondary_roles = _secondary_roles(s)
     elif s.accept("SCHEMA"):
         database, schema = ctx.schema_name(s.qualified_name(), "USE")
         if not schema_exists(ctx, database, schema):
@@ -51,9 +65,65 @@ def use(ctx: Context) -> Result:
     return Result.status("Statement executed successfully.")
 
 
-def substitute_session_functions(text: str, session: Session) -> str:
-    """CURRENT_USER() and its kin as literals: DuckDB knows nothing of Snowflake's session."""
-    values = {
+ORGANIZATION = "LOCAL_ORG"
+REGION = "AWS_US_EAST_1"
+# Each system role and the roles granted to it (ORGADMIN sits outside ACCOUNTADMIN's tree).
+ROLE_CHILDREN = {
+    "ACCOUNTADMIN": ("SECURITYADMIN", "SYSADMIN"),
+    "SECURITYADMIN": ("USERADMIN",),
+    "USERADMIN": ("PUBLIC",),
+    "SYSADMIN": ("PUBLIC",),
+    "PUBLIC": (),
+}
+GRANTED_ROLES = ("ACCOUNTADMIN",)  # granted to every user, directly
+
+
+def roles_under(role: str) -> set[str]:
+    """The role and every role it inherits."""
+    found = {role}
+    for child in ROLE_CHILDREN.get(role, ()):
+        found |= roles_under(child)
+    return found
+
+
+AVAILABLE_ROLES = sorted(set().union(*(roles_under(r) for r in GRANTED_ROLES)))
+
+
+def _secondary_roles(s: Any) -> str:
+    if s.accept("ALL"):
+        return "ALL"
+    if s.accept("NONE"):
+        return "NONE"
+    roles = []
+    while not s.at_end():
+        role = s.identifier()
+        if role not in AVAILABLE_ROLES:
+            raise SqlError.does_not_exist("Role", role)
+        roles.append(role)
+        s.accept_symbol(",")
+    if not roles:
+        s.unexpected()
+    return ",".join(roles)
+
+
+def active_secondary_roles(session: Session) -> list[str]:
+    """The directly granted roles active as secondary roles (the primary one is not listed)."""
+    if session.secondary_roles == "NONE":
+        return []
+    wanted = GRANTED_ROLES if session.secondary_roles == "ALL" else session.secondary_roles.split(",")
+    return [r for r in wanted if r != session.role]
+
+
+def roles_in_session(session: Session) -> set[str]:
+    roles = roles_under(session.role)
+    for role in active_secondary_roles(session):
+        roles |= roles_under(role)
+    return roles
+
+
+def _session_values(session: Session) -> dict[str, str | None]:
+    secondary_value = "" if session.secondary_roles == "NONE" else session.secondary_roles
+    return {
         "CURRENT_USER": session.user,
         "CURRENT_DATABASE": session.database,
         "CURRENT_SCHEMA": session.schema,
@@ -61,17 +131,45 @@ def substitute_session_functions(text: str, session: Session) -> str:
         "CURRENT_WAREHOUSE": session.warehouse,
         "CURRENT_ACCOUNT": ACCOUNT,
         "CURRENT_ACCOUNT_NAME": ACCOUNT,
-        "CURRENT_REGION": "AWS_US_EAST_1",
+        "CURRENT_ORGANIZATION_NAME": ORGANIZATION,
+        "CURRENT_REGION": REGION,
+        "CURRENT_SESSION": str(session.id),
+        "CURRENT_AVAILABLE_ROLES": json.dumps(AVAILABLE_ROLES, separators=(",", ":")),
+        "CURRENT_SECONDARY_ROLES": json.dumps({"roles": ",".join(active_secondary_roles(session)),
+                                               "value": secondary_value}, separators=(",", ":")),
     }
+
+
+def substitute_session_functions(text: str, session: Session) -> str:
+    """CURRENT_USER() and its kin, and IS_ROLE_IN_SESSION('R'), as literals: DuckDB knows nothing of the session."""
+    values = _session_values(session)
     tokens = tokenize(text)
     out, last = [], 0
-    for i, token in enumerate(tokens[:-2]):
-        if (token.kind == WORD and token.value.upper() in values and tokens[i + 1].kind == SYMBOL
-                and tokens[i + 1].value == "(" and tokens[i + 2].kind == SYMBOL and tokens[i + 2].value == ")"):
-            value = values[token.value.upper()]
-            out.append(text[last : token.start])
-            out.append("NULL" if value is None else quote_literal(value))
-            last = tokens[i + 2].end
+    i = 0
+    while i < len(tokens) - 2:
+        token = tokens[i]
+        name = token.value.upper() if token.kind == WORD else ""
+        if not tokens[i + 1].is_symbol("("):
+            i += 1
+            continue
+        if name in values and tokens[i + 2].is_symbol(")"):
+            value = values[name]
+            literal = "NULL" if value is None else quote_literal(value)
+            end = i + 2
+        elif (name == "IS_ROLE_IN_SESSION" and i + 3 < len(tokens) and tokens[i + 2].kind == STRING
+              and tokens[i + 3].is_symbol(")")):
+            # The argument is a role name as a string: upper-case unless it is quoted inside the string.
+            argument = tokens[i + 2].value
+            role = argument[1:-1] if argument.startswith('"') and argument.endswith('"') else argument.upper()
+            literal = "TRUE" if role in roles_in_session(session) else "FALSE"
+            end = i + 3
+        else:
+            i += 1
+            continue
+        out.append(text[last:token.start])
+        out.append(literal)
+        last = tokens[end].end
+        i = end + 1
     out.append(text[last:])
     return "".join(out)
 

@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import SqlError
-from .sqltext import TokenStream
+from .implicit_stages import parse_stage_reference  # noqa: F401 - re-exported for the statement modules
 from .stage_statements import internal_stage_directory, stage_record
+from .stage_transfer import settle_uploads
 from .trust import assume_integration_role, check_location_allowed, stage_error
 
 if TYPE_CHECKING:
     from .engine import Context
-
-_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_$][A-Za-z0-9_$]*)'
-STAGE_REFERENCE = re.compile(rf"@(?P<name>{_IDENT}(?:\.{_IDENT}){{0,2}})(?P<path>/[^\s;)(',]*)?")
-
 
 @dataclass
 class StageFile:
@@ -52,20 +49,6 @@ class StageLocation:
     @property
     def parts(self) -> tuple[str, str, str]:
         return tuple(self.stage["parts"])  # type: ignore[return-value]
-
-
-def parse_stage_reference(ctx: Context, s: TokenStream) -> tuple[tuple[str, str, str], str]:
-    """Reads `@stage[/path]` at the stream's position: (stage name, path under it)."""
-    m = STAGE_REFERENCE.match(s.text, s.offset())
-    if m is None:
-        token = s.peek()
-        if token is not None and s.text.startswith(("@~", "@%"), token.start):
-            raise SqlError.unsupported("user and table stages (@~, @%table)")
-        s.unexpected()
-        raise AssertionError
-    s.skip_to(m.end())
-    parts = ctx.object_name(TokenStream(m.group("name")).qualified_name(), "COPY")
-    return parts, (m.group("path") or "").lstrip("/")
 
 
 def open_location(ctx: Context, parts: tuple[str, str, str], path: str) -> StageLocation:
@@ -126,6 +109,9 @@ def _get(s3: Any, bucket: str, key: str) -> bytes:
 
 def _internal_location(ctx: Context, stage: dict[str, Any], path: str) -> StageLocation:
     root = internal_stage_directory(ctx, tuple(stage["parts"]))
+    settle_uploads(ctx.engine.directory)
+    # LIST names a named stage's files after the stage; a table's or user's stage's by their path alone.
+    prefix = "" if stage.get("implicit") else stage["name"].lower() + "/"
 
     def list_files() -> list[StageFile]:
         files = []
@@ -139,7 +125,7 @@ def _internal_location(ctx: Context, stage: dict[str, Any], path: str) -> StageL
                     digest = hashlib.md5(f.read()).hexdigest()
                 stat = os.stat(full)
                 files.append(StageFile(
-                    name=f"{stage['name'].lower()}/{relative}", relative=relative, size=stat.st_size, md5=digest,
+                    name=prefix + relative, relative=relative, size=stat.st_size, md5=digest,
                     last_modified=datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc),
                     read=lambda full=full: open(full, "rb").read(),
                 ))

@@ -22,6 +22,7 @@ from . import file_formats
 from .catalog import now_iso
 from .database_statements import require_schema
 from .errors import SqlError
+from .implicit_stages import implicit_stage_record, is_implicit
 from .results import Column, Result
 from .show import parse_show
 from .sqltext import qualified_sql
@@ -113,7 +114,9 @@ def create_stage(ctx: Context) -> Result:
     return Result.status(f"Stage area {parts[2]} successfully created.")
 
 
-def stage_record(ctx: Context, parts: tuple[str, str, str]) -> dict[str, Any]:
+def stage_record(ctx: Context, parts: tuple[str, ...]) -> dict[str, Any]:
+    if is_implicit(parts):
+        return implicit_stage_record(ctx, parts)
     record = ctx.engine.catalog.get("stages", parts)
     if record is None:
         raise SqlError.does_not_exist("Stage", qualified_sql(parts))

@@ -15,6 +15,7 @@ def register(engine: Engine) -> None:
         database_statements,
         external_table_statements,
         integration_statements,
+        parameter_statements,
         pipe_statements,
         session_statements,
         stage_statements,
@@ -25,5 +26,5 @@ def register(engine: Engine) -> None:
 
     for module in (session_statements, users_statements, database_statements, table_statements, integration_statements,
                    warehouse_statements, stage_statements, copy_statements, pipe_statements,
-                   external_table_statements):
+                   external_table_statements, parameter_statements):
         module.register(engine)

@@ -1,4 +1,4 @@
-"""Warehouses: CREATE / ALTER / DROP / SHOW WAREHOUSES (USE WAREHOUSE is in session_statements).
+"""Warehouses: CREATE / ALTER / DROP / SHOW WAREHOUSES / DESC WAREHOUSE (USE WAREHOUSE is in session_statements).
 
 The emulator has one engine; warehouses only record what Snowflake would report: size, suspension,
 scaling. All statements run the same whichever warehouse is current.
@@ -180,8 +180,22 @@ def show_warehouses(ctx: Context) -> Result:
     return show.limit(Result.of(SHOW_COLUMNS, rows))
 
 
+def describe_warehouse(ctx: Context) -> Result:
+    """DESC WAREHOUSE w: one row `created_on, name, kind` (docs: sql-reference/sql/desc-warehouse)."""
+    s = ctx.stream()
+    s.next()
+    s.expect("WAREHOUSE")
+    name = s.identifier()
+    record = ctx.engine.catalog.get("warehouses", (name,))
+    if record is None:
+        raise SqlError.does_not_exist("Warehouse", name)
+    columns = [Column.timestamp_ltz("created_on"), Column.text("name"), Column.text("kind")]
+    return Result(columns, [(datetime.datetime.fromisoformat(record["created_on"]), record["name"], "WAREHOUSE")])
+
+
 def register(engine: Engine) -> None:
     engine.route("CREATE", "WAREHOUSE", create_warehouse)
     engine.route("ALTER", "WAREHOUSE", alter_warehouse)
     engine.route("DROP", "WAREHOUSE", drop_warehouse)
     engine.route("SHOW", "WAREHOUSES", show_warehouses)
+    engine.route("DESC", "WAREHOUSE", describe_warehouse)
