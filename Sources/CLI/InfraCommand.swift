@@ -14,7 +14,7 @@ public struct InfraCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
             VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self,
-            ImportCommand.self, StateCommand.self, OutputCommand.self, GraphCommand.self, KindsCommand.self,
+            ImportCommand.self, StateCommand.self, OutputCommand.self, ShowCommand.self, GraphCommand.self, KindsCommand.self,
         ])
 
     public init() {}

@@ -10,12 +10,15 @@ enum Terminal {
     static let lock = NSLock()
 
     static var style: Style {
-        Style(enabled: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        Style(enabled: isatty(STDOUT_FILENO) == 1 && !noColor
             && ProcessInfo.processInfo.environment["TERM"] != "dumb")
     }
 
+    /// no-color.org: set to any non-empty value, NO_COLOR turns colour off; empty, it does nothing.
+    static var noColor: Bool { !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
+
     static var errorStyle: Style {
-        Style(enabled: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        Style(enabled: isatty(STDERR_FILENO) == 1 && !noColor)
     }
 
     static func out(_ text: String) {

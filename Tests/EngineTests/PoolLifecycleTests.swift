@@ -147,10 +147,10 @@ final class PoolLifecycleTests: XCTestCase {
 
     func testLocalWithoutSetupSaysWhatToDo() throws {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
-        let r = try CLI.run(["local", "up"], in: dir)
+        let r = try CLI.run(["local", "up"], in: dir, environment: ["INFRA_EMULATOR_HOME": "\(dir)/no-such-install"])
         XCTAssertEqual(r.exitCode, 1)
-        XCTAssertTrue(r.stderr.contains("the local emulator is not set up in"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("hint: run scripts/setup first"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("the local emulator is not installed: looked in \(dir)/no-such-install/emulator"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("hint: install infra with scripts/install"), r.stderr)
     }
 
     /// Kill -9 in the middle of an apply, then apply again: every pool exists exactly once and state matches.

@@ -77,16 +77,28 @@ struct OutputCommand: AsyncParsableCommand {
         try await reportingErrors {
             let session = try Session.load(deployment)
             let outputs = try await session.store.read()?.outputs ?? [:]
+            let sensitive = Set(session.stack.outputs.filter(\.sensitive).map(\.name))
+            // Terraform's shape: each output with its type and whether it is sensitive. A sensitive value is kept
+            // only as a digest in state, so it is never shown, here or anywhere.
+            func described(_ key: String) -> Value {
+                let value = outputs[key]!
+                let hidden = sensitive.contains(key)
+                return .map(["value": hidden ? .null : value, "type": .string(hidden ? "string" : value.typeName), "sensitive": .bool(hidden)])
+            }
             if let name {
-                guard let value = outputs[name] else {
+                guard outputs[name] != nil else {
                     throw Diagnostic("no output '\(name)' for \(session.address)", at: nil,
                                      hint: Suggestion.hint(for: name, in: outputs.keys, kind: "output"))
                 }
-                Terminal.out(json ? value.canonicalJSON : value.interpolationText)
+                if sensitive.contains(name), !json {
+                    throw Diagnostic("output '\(name)' is sensitive: state keeps only its digest", at: nil,
+                                     hint: "read the value at its source (the resource's attribute with `infra state show`, or the service)")
+                }
+                Terminal.out(json ? described(name).canonicalJSON : outputs[name]!.interpolationText)
             } else if json {
-                Terminal.out(Value.map(outputs).canonicalJSON)
+                Terminal.out(Value.map(Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, described($0)) })).canonicalJSON)
             } else {
-                for key in outputs.keys.sorted() { Terminal.out("\(key) = \(outputs[key]!.displayText)") }
+                for key in outputs.keys.sorted() { Terminal.out("\(key) = \(sensitive.contains(key) ? "(sensitive)" : outputs[key]!.displayText)") }
             }
         }
     }
@@ -120,3 +132,23 @@ struct GraphCommand: AsyncParsableCommand {
     }
 }
 
+
+/// `infra show PLANFILE`: a saved plan, as `infra plan` printed it or as JSON, without touching anything.
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a plan file saved by `infra plan --out`.")
+    @Argument(help: "The plan file.") var planFile: String
+    @Flag(name: .long, help: "Print the plan as JSON (schema: docs/json-output.md).") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let data = FileManager.default.contents(atPath: planFile) else {
+                throw Diagnostic("no plan file \(planFile)", at: nil, hint: "save one with: infra plan STACK --env ENV --out \(planFile)")
+            }
+            let plan: Plan
+            do { plan = try PlanJSON.decode(data) } catch {
+                throw Diagnostic("\(planFile) is not a plan file saved by `infra plan --out`", at: nil, hint: "save one with: infra plan STACK --env ENV --out FILE")
+            }
+            if json { Terminal.write(try PlanJSON.encode(plan)) } else { Terminal.out(PlanRenderer(style: Terminal.style).render(plan)) }
+        }
+    }
+}

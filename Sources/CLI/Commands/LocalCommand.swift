@@ -126,7 +126,21 @@ struct EmulatorHome {
     static func find(projectRoot: String) throws -> EmulatorHome {
         let environment = ProcessInfo.processInfo.environment
         var candidates: [EmulatorHome] = []
-        if let home = environment["INFRA_EMULATOR_HOME"] { candidates.append(installed(home)) }
+        if let home = environment["INFRA_EMULATOR_HOME"] {
+            candidates.append(installed(home))  // named explicitly: the only place looked at
+        } else {
+            candidates += defaultCandidates(projectRoot: projectRoot)
+        }
+        let fm = FileManager.default
+        if let found = candidates.first(where: { fm.isExecutableFile(atPath: $0.python) && fm.fileExists(atPath: $0.packageParent + "/infra_emulator") }) {
+            return found
+        }
+        throw Diagnostic("the local emulator is not installed: looked in \(candidates.map(\.packageParent).joined(separator: ", "))", at: nil,
+                         hint: "install infra with scripts/install (it installs the emulator beside the binary), or run scripts/setup in a checkout")
+    }
+
+    static func defaultCandidates(projectRoot: String) -> [EmulatorHome] {
+        var candidates: [EmulatorHome] = []
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         candidates.append(installed(executable.deletingLastPathComponent().appendingPathComponent("share/infra").path))
         candidates.append(checkout(projectRoot))
@@ -136,12 +150,7 @@ struct EmulatorHome {
             folder.deleteLastPathComponent()
             candidates.append(checkout(folder.path))
         }
-        let fm = FileManager.default
-        if let found = candidates.first(where: { fm.isExecutableFile(atPath: $0.python) && fm.fileExists(atPath: $0.packageParent + "/infra_emulator") }) {
-            return found
-        }
-        throw Diagnostic("the local emulator is not installed: looked in \(candidates.map(\.packageParent).joined(separator: ", "))", at: nil,
-                         hint: "install infra with scripts/install (it installs the emulator beside the binary), or run scripts/setup in a checkout")
+        return candidates
     }
 
     static func installed(_ share: String) -> EmulatorHome { EmulatorHome(packageParent: share + "/emulator", python: share + "/venv/bin/python") }

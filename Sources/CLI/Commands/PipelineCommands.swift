@@ -64,10 +64,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The environment.") var env: String
     @Option(name: .long, help: "The project folder.") var project: String?
     @Flag(name: .long, help: "Print the run report as JSON.") var json = false
+    @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
     func run() async throws {
         let passed = try await reportingErrors {
             let session = try Session.load(stack: stack, environment: env, project: project)
+            defer { if trace { Terminal.err(session.providers.traceSummary()) } }
             let state = try await session.store.read()
             return try await PipelineSession(session: session).run(pipeline, state: state, json: json).succeeded
         }
@@ -87,11 +89,14 @@ struct PromoteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Apply even if the plan destroys data in the target environment.") var allowDataLoss = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
     @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
+    @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
     func run() async throws {
         let ok = try await reportingErrors {
             let source = try Session.load(stack: stack, environment: from, project: project)
-            let target = try Session.load(stack: stack, environment: to, project: project)
+            var target = try Session.load(stack: stack, environment: to, project: project)
+            target.trace = trace
+            defer { if trace { Terminal.err("checking \(from): " + source.providers.traceSummary()) } }
             let revision = source.stack.revision
             let sourceState = try await source.store.read()
             guard let sourceState, sourceState.revision == revision else {
