@@ -6,8 +6,13 @@ import InfraEngine
 /// Its ARN is known at plan time, so a storage integration can name it before it exists.
 public struct RoleKind: ResourceKind {
     let connect: @Sendable () async throws -> any IAMRoleOperations
+    /// Tags every role it creates; nil (tests of normal forms) tags nothing and adopts nothing.
+    let owner: DeploymentOwner?
 
-    public init(connect: @escaping @Sendable () async throws -> any IAMRoleOperations) { self.connect = connect }
+    public init(owner: DeploymentOwner? = nil, connect: @escaping @Sendable () async throws -> any IAMRoleOperations) {
+        self.owner = owner
+        self.connect = connect
+    }
 
     /// The inline policy that holds the `policy:` shorthand; other inline policies are `inline_policies`.
     static let shorthandPolicyName = "infra-policy"
@@ -108,7 +113,9 @@ public struct RoleKind: ResourceKind {
             "max_session_duration": .int(role.maxSessionDuration),
             "trust": PolicyDocument.parse(role.trustPolicy).map(PolicyDocument.canonical) ?? .null,
         ]
-        if properties.contains("tags") { p["tags"] = .map(try await iam.roleTags(role.name).mapValues(Value.string)) }
+        if properties.contains("tags") {
+            p["tags"] = .map(DeploymentOwner.declaredTags(try await iam.roleTags(role.name)).mapValues(Value.string))
+        }
         if properties.contains("policy") {
             p["policy"] = try await iam.inlinePolicy(role.name, name: shorthandPolicyName).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null
         }
@@ -133,10 +140,16 @@ public struct RoleKind: ResourceKind {
         guard let trust = Self.trustDocument(p["trust"] ?? .null), trust.isKnown else {
             throw AWSProviderError("role \(resource.identity): the trust policy is not known yet")
         }
-        let role = try await iam.createRole(
-            name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
-            maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
-            tags: (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue))
+        let declaredTags = (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
+        let role: RoleSummary
+        do {
+            role = try await iam.createRole(
+                name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
+                maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
+                tags: declaredTags.merging(owner?.tags(address: resource.logicalName) ?? [:]) { $1 })
+        } catch let exists as RoleAlreadyExistsError {
+            role = try await Self.ownRole(resource, owner: owner, iam: iam) ?? { throw exists }()
+        }
         if let policy = Self.shorthandDocument(p["policy"] ?? .null) {
             try await iam.putInlinePolicy(role.name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
         }
@@ -148,6 +161,14 @@ public struct RoleKind: ResourceKind {
         var properties = p
         for (k, v) in p { properties[k] = normalize(v, property: k) }
         return LiveObject(identity: role.name, properties: properties, attributes: ["arn": .string(role.arn), "unique_id": .string(role.roleID)])
+    }
+
+    /// The existing role of that name if this deployment created it for this resource (a CreateRole repeated
+    /// after an attempt that was carried out): its owner tags, read back, say so.
+    static func ownRole(_ resource: DesiredResource, owner: DeploymentOwner?, iam: any IAMRoleOperations) async throws -> RoleSummary? {
+        guard let owner, let existing = try await iam.role(resource.identity),
+              owner.owns(tags: try await iam.roleTags(resource.identity), address: resource.logicalName) else { return nil }
+        return existing
     }
 
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
