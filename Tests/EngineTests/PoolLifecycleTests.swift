@@ -139,8 +139,10 @@ final class PoolLifecycleTests: XCTestCase {
         var r = try CLI.run(["apply", "pools", "--env", "dev", "--auto-approve"], in: dir)
         XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue(r.stderr.contains("state is locked: apply by ana@laptop (pid \(getpid())) since 2026-11-24T10:00:00Z, lock id abc"), r.stderr)
-        r = try CLI.run(["state", "unlock", "pools", "--env", "dev"], in: dir)
-        XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@laptop"))
+        r = try CLI.run(["state", "unlock", "pools", "--env", "dev", "abc"], in: dir)
+        XCTAssertEqual(r.exitCode, 1, "its holder (this test) is alive")
+        r = try CLI.run(["state", "unlock", "pools", "--env", "dev", "abc", "--force"], in: dir)
+        XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@laptop"), r.stdout + r.stderr)
         XCTAssertEqual(try CLI.run(["apply", "pools", "--env", "dev", "--auto-approve"], in: dir).exitCode, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: lock), "the lock is released after the run")
     }
