@@ -46,7 +46,7 @@ final class RemoteStateTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("state is locked: apply by ana@ci-runner (pid 4242) since 2026-11-25T10:00:00Z"), r.stderr)
         XCTAssertTrue(r.stderr.contains("s3://\(bucket)/infra/pools/dev.json.lock"), r.stderr)
 
-        r = try CLI.run(["state", "unlock", "p", "--env", "dev"], in: project)
+        r = try CLI.run(["state", "unlock", "p", "--env", "dev", "x1"], in: project)
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@ci-runner"), r.stdout)
         r = try CLI.run(["destroy", "p", "--env", "dev", "--auto-approve"], in: project)
