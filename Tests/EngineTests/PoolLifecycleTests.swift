@@ -162,21 +162,9 @@ final class PoolLifecycleTests: XCTestCase {
         for i in 0..<count { text += "  p\(i): {type: pool, slots: \(i % 7 + 1)}\n" }
         let dir = try CLI.project(["stacks/many.yaml": text])
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["apply", "many", "--env", "dev", "--auto-approve", "--parallelism", "4"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        while seen.components(separatedBy: "Creation complete").count <= 40 {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
+        let process = try CLI.start(["apply", "many", "--env", "dev", "--auto-approve", "--parallelism", "4"], in: dir, output: out)
+        CLI.read(out) { $0.components(separatedBy: "Creation complete").count > 40 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the apply was still running when killed")

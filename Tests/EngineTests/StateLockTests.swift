@@ -134,21 +134,9 @@ final class StateLockTests: XCTestCase {
         var text = "stack: race\nresources:\n"
         for i in 0..<400 { text += "  p\(i): {type: pool, slots: 1}\n" }
         let dir = try CLI.project(["stacks/race.yaml": text])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["apply", "race", "--env", "dev", "--auto-approve", "--parallelism", "1"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        while !seen.contains("Creation complete") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
+        let process = try CLI.start(["apply", "race", "--env", "dev", "--auto-approve", "--parallelism", "1"], in: dir, output: out)
+        CLI.read(out) { $0.contains("Creation complete") }
         XCTAssertTrue(FileManager.default.fileExists(atPath: lockPath(dir)), "held while applying")
         kill(process.processIdentifier, SIGINT)
         usleep(50_000)

@@ -21,6 +21,15 @@ final class ReliabilityTests: XCTestCase {
         return stack
     }
 
+    /// A project on the local endpoints holding `stack(named:…)` with fresh names, and its number of resources.
+    static func project(stack name: String, pairs: Int, schemas: Int) throws -> (project: String, resources: Int) {
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let project = try LocalEndpoints.shared().project()
+        try stack(named: name, suffix: suffix, pairs: pairs, schemas: schemas)
+            .write(toFile: "\(project)/stacks/\(name).yaml", atomically: true, encoding: .utf8)
+        return (project, 2 * pairs + 1 + schemas)
+    }
+
     /// Apply and destroy, cycle after cycle, with 10 % of requests to both endpoints failing: throttled, 500
     /// and 503 answers, dropped connections, and (AWS) answers lost after the call was carried out. Every
     /// apply and destroy succeeds at the first run, the plan after apply is clean, state holds exactly the
@@ -29,10 +38,7 @@ final class ReliabilityTests: XCTestCase {
     func testApplyDestroyCyclesUnderFaultsNeverFail() throws {
         let local = try LocalEndpoints.shared()
         let cycles = Int(ProcessInfo.processInfo.environment["INFRA_FAULT_CYCLES"] ?? "") ?? 3
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let project = try local.project()
-        let resources = 2 * 4 + 1 + 3
-        try Self.stack(named: "cycles", suffix: suffix, pairs: 4, schemas: 3).write(toFile: "\(project)/stacks/cycles.yaml", atomically: true, encoding: .utf8)
+        let (project, resources) = try Self.project(stack: "cycles", pairs: 4, schemas: 3)
         defer {
             try? local.setFaults("aws", ["error_rate": 0])
             try? local.setFaults("snowflake", ["error_rate": 0])
@@ -70,6 +76,27 @@ final class ReliabilityTests: XCTestCase {
         }
         print("fault cycles: \(cycles) apply/destroy cycles at 10 % faults, \(retries) retries during applies, \(failures.count) failures")
         XCTAssertEqual(failures, [])
+    }
+
+    /// Ctrl-C while the refresh waits on a slow endpoint: the run quits at once and its lock goes with it.
+    func testInterruptDuringRefreshReleasesTheLock() throws {
+        let local = try LocalEndpoints.shared()
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let project = try local.project(["stacks/slow.yaml": "stack: slow\nresources:\n  b: {type: aws.s3.bucket, name: slow-\(suffix)}\n"])
+        let lock = "\(project)/.infra/state/slow/dev.json.lock"
+        try local.setFaults("aws", ["delay_ms": 4000])
+        defer { try? local.setFaults("aws", ["delay_ms": 0]) }
+        let process = try CLI.start(["apply", "slow", "--env", "dev", "--auto-approve"], in: project)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: lock), Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: lock), "the run took the lock")
+        usleep(500_000)  // now refreshing: waiting on the delayed ListBuckets
+        let interrupted = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(interrupted), 2, "quits at once")
+        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lock), "the lock is released")
     }
 
     func testApplyUnderAThrottleStormConverges() throws {
