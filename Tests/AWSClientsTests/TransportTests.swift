@@ -27,6 +27,25 @@ final class TransportTests: XCTestCase {
         XCTAssertTrue(RetryPolicy.isTransient(.transport(error as! TransportError)))
     }
 
+    func testResetConnectionIsConnectionLost() async throws {
+        let server = try MisbehavingServer(.reset)
+        defer { server.stop() }
+        let error = await send(port: server.port, timeout: 5)
+        guard case .connectionLost? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
+    }
+
+    /// libcurl's send and receive failures reach us as URLError -1 with curl's words: a connection that broke
+    /// before the answer, to be retried.
+    func testCurlSendAndReceiveFailuresAreConnectionLost() {
+        for text in ["Send failure: Broken pipe", "Recv failure: Connection reset by peer"] {
+            let error = URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: text])
+            guard case .connectionLost = URLSessionTransport.classify(error) else { return XCTFail(text) }
+        }
+        guard case .other = URLSessionTransport.classify(URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: "SSL: certificate problem"])) else {
+            return XCTFail("other failures stay unclassified")
+        }
+    }
+
     func testSilentServerTimesOut() async throws {
         let server = try MisbehavingServer(.hold)
         defer { server.stop() }
@@ -46,7 +65,8 @@ final class TransportTests: XCTestCase {
 /// A loopback TCP server on its own thread that reads each request and then either closes the
 /// connection without answering or holds it silently. It stops when asked or after 30 seconds.
 final class MisbehavingServer: @unchecked Sendable {
-    enum Mode { case drop, hold }
+    /// drop: close after reading; reset: close with a TCP reset (SO_LINGER 0); hold: never answer.
+    enum Mode { case drop, reset, hold }
 
     let port: Int
     private let listener: Int32
@@ -78,7 +98,16 @@ final class MisbehavingServer: @unchecked Sendable {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { continue }
                 _ = recv(connection, &buffer, buffer.count, 0)
-                if mode == .drop { close(connection) } else { held.append(connection) }
+                switch mode {
+                case .drop:
+                    close(connection)
+                case .reset:
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                    close(connection)
+                case .hold:
+                    held.append(connection)
+                }
             }
             held.forEach { close($0) }
             close(listener)
