@@ -1,4 +1,4 @@
-import AWSClients
+@testable import AWSClients
 import Foundation
 import SigV4
 import XCTest
@@ -9,29 +9,29 @@ import Glibc
 /// The real URLSession transport against misbehaving loopback servers: failures must come out
 /// classified the way the retry decision expects.
 final class TransportTests: XCTestCase {
-    func send(port: Int, timeout: TimeInterval) async -> Error? {
+    /// Both transports: URLSession (used for https) and the socket one (used for plain http).
+    let transports: [any HTTPTransport] = [URLSessionTransport(), SocketHTTPTransport()]
+
+    func send(port: Int, timeout: TimeInterval, with transport: any HTTPTransport) async -> Error? {
         let request = HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/bucket")!)
         do {
-            _ = try await URLSessionTransport().send(request, timeout: timeout)
+            _ = try await transport.send(request, timeout: timeout)
             return nil
         } catch {
             return error
         }
     }
 
-    func testDroppedConnectionIsConnectionLost() async throws {
-        let server = try MisbehavingServer(.drop)
-        defer { server.stop() }
-        let error = await send(port: server.port, timeout: 5)
-        guard case .connectionLost? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
-        XCTAssertTrue(RetryPolicy.isTransient(.transport(error as! TransportError)))
-    }
-
-    func testResetConnectionIsConnectionLost() async throws {
-        let server = try MisbehavingServer(.reset)
-        defer { server.stop() }
-        let error = await send(port: server.port, timeout: 5)
-        guard case .connectionLost? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
+    func testDroppedOrResetConnectionIsConnectionLost() async throws {
+        for mode in [MisbehavingServer.Mode.drop, .reset] {
+            for transport in transports {
+                let server = try MisbehavingServer(mode)
+                defer { server.stop() }
+                let error = await send(port: server.port, timeout: 5, with: transport)
+                guard case .connectionLost? = error as? TransportError else { return XCTFail("\(mode) \(transport): got \(String(describing: error))") }
+                XCTAssertTrue(RetryPolicy.isTransient(.transport(error as! TransportError)))
+            }
+        }
     }
 
     /// libcurl's send and receive failures reach us as URLError -1 with curl's words: a connection that broke
@@ -47,18 +47,53 @@ final class TransportTests: XCTestCase {
     }
 
     func testSilentServerTimesOut() async throws {
+        for transport in transports {
+            let server = try MisbehavingServer(.hold)
+            defer { server.stop() }
+            let started = Date()
+            let error = await send(port: server.port, timeout: 1, with: transport)
+            XCTAssertEqual(error as? TransportError, .timedOut, "\(transport)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        }
+    }
+
+    /// Waiting on a silent server costs next to no CPU (URLSession on Linux spins through the wait).
+    func testTheSocketTransportWaitsWithoutSpinning() async throws {
         let server = try MisbehavingServer(.hold)
         defer { server.stop() }
-        let started = Date()
-        let error = await send(port: server.port, timeout: 1)
-        XCTAssertEqual(error as? TransportError, .timedOut)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        let before = Self.cpuSeconds()
+        _ = await send(port: server.port, timeout: 2, with: SocketHTTPTransport())
+        XCTAssertLessThan(Self.cpuSeconds() - before, 0.3)
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     func testRefusedConnectionIsNotRetried() async throws {
-        let port = try MotoServer.freePort()  // closed again: nothing listens there
-        let error = await send(port: port, timeout: 5)
-        guard case .cannotConnect? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
+        for transport in transports {
+            let port = try MotoServer.freePort()  // closed again: nothing listens there
+            let error = await send(port: port, timeout: 5, with: transport)
+            guard case .cannotConnect? = error as? TransportError else { return XCTFail("\(transport): got \(String(describing: error))") }
+        }
+    }
+
+    func testChunkedAndLengthDelimitedAnswersAreRead() throws {
+        let chunked = Data("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n".utf8)
+        XCTAssertEqual(try HTTPResponseParser.complete(chunked, method: "GET")?.body, Data("Wikipedia".utf8))
+        XCTAssertNil(try HTTPResponseParser.complete(chunked.prefix(chunked.count - 5), method: "GET"), "incomplete")
+        let sized = Data("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-Amz-Request-Id: r1\r\n\r\nabc".utf8)
+        let response = try XCTUnwrap(try HTTPResponseParser.complete(sized, method: "GET"))
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.header("x-amz-request-id"), "r1")
+        XCTAssertEqual(response.body, Data("abc".utf8))
+        let head = Data("HTTP/1.1 200 OK\r\nContent-Length: 120\r\n\r\n".utf8)
+        XCTAssertEqual(try HTTPResponseParser.complete(head, method: "HEAD")?.body, Data())
+        let unsized = Data("HTTP/1.0 200 OK\r\n\r\nuntil close".utf8)
+        XCTAssertNil(try HTTPResponseParser.complete(unsized, method: "GET"))
+        XCTAssertEqual(try HTTPResponseParser.complete(unsized, method: "GET", closed: true)?.body, Data("until close".utf8))
     }
 }
 
