@@ -16,5 +16,6 @@ done
 bin="$(swift build --show-bin-path)/infra"
 echo "hostile inputs (infra validate, debug build):"
 for dir in Tests/EngineTests/Fixtures/malformed/hostile-*; do
-  (cd "$dir" && /usr/bin/time -f "  $(basename "$dir"): %e s, %M KB" "$bin" validate stacks/stack.yaml --env dev 2>&1 >/dev/null | tail -1)
+  # validate fails on these by design (exit 1): only its time and memory are of interest here
+  (cd "$dir" && /usr/bin/time -f "  $(basename "$dir"): %e s, %M KB" "$bin" validate stacks/stack.yaml --env dev 2>&1 >/dev/null | tail -1) || true
 done
