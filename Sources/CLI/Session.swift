@@ -41,17 +41,23 @@ struct Session {
     /// Checks that need values (types after interpolation, value cycles), with nothing live known.
     func resolveStatically() throws { try Resolver.checkValues(of: stack, kinds: kinds) }
 
-    /// Holds the state lock around `body`. A lock left by a process that died on this host is broken, with a warning.
+    /// Holds the state lock around `body`. A lock left by a process that died on this host is broken, with a
+    /// warning (atomically: of several runs that find it, one takes it). A signal that quits the run releases it.
     func withLock<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         let info = LockInfo(operation: operation)
         do {
             try await store.lock(info)
         } catch let locked as StateLockedError where locked.stale {
-            Terminal.err("warning: breaking a stale state lock: \(locked.holder.map(\.description) ?? "unknown holder") is no longer running")
-            try await store.forceUnlock()
-            try await store.lock(info)
+            guard let holder = locked.holder else { throw locked }
+            Terminal.err("warning: breaking a stale state lock: \(holder) is no longer running")
+            try await store.breakLock(holder, taking: info)
         }
-        defer { if trace { Terminal.err(providers.traceSummary()) } }
+        let store = self.store
+        Interruption.holdingLock { Self.releaseWaiting(store, id: info.id) }
+        defer {
+            Interruption.lockReleased()
+            if trace { Terminal.err(providers.traceSummary()) }
+        }
         do {
             let result = try await body()
             try? await store.unlock(id: info.id)
@@ -60,6 +66,16 @@ struct Session {
             try? await store.unlock(id: info.id)
             throw error
         }
+    }
+
+    /// Releases the lock from a signal handler's thread, waiting at most a few seconds for a remote store.
+    static func releaseWaiting(_ store: any StateStore, id: String) {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            try? await store.unlock(id: id)
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 5)
     }
 }
 
@@ -128,7 +144,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw ExitCode(1)
     } catch let list as DiagnosticList {
         for d in list.diagnostics { Terminal.err(d.relative(to: FileManager.default.currentDirectoryPath).description) }
-        if list.diagnostics.count > 1 { Terminal.err("\(list.diagnostics.count) errors") }
+        if list.omitted > 0 { Terminal.err("… and \(list.omitted) more errors not shown") }
+        if list.total > 1 { Terminal.err("\(list.total) errors") }
         throw ExitCode(1)
     } catch {
         Terminal.err("error: \(error)")

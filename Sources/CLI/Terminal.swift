@@ -78,26 +78,57 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a graceful stop: operations in flight finish and are recorded.
+/// Turns SIGINT and SIGTERM into a graceful stop: operations in flight finish and are recorded. A signal that
+/// cannot stop gracefully (no apply is executing yet, as during refresh, or it is the second one) quits at
+/// once, releasing the state lock first.
 enum Interruption {
-    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var stopFlag: StopFlag?
+    nonisolated(unsafe) private static var releaseLock: (@Sendable () -> Void)?
+    nonisolated(unsafe) private static var count = 0
 
+    /// From here on, the first signal stops `flag` gracefully.
     static func install(_ flag: StopFlag) {
+        lock.withLock { stopFlag = flag }
+        listen()
+    }
+
+    /// While a state lock is held, `release` frees it if a signal quits the process.
+    static func holdingLock(release: @escaping @Sendable () -> Void) {
+        lock.withLock { releaseLock = release }
+        listen()
+    }
+
+    static func lockReleased() { lock.withLock { releaseLock = nil } }
+
+    private static func listen() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard sources.isEmpty else { return }
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            var count = 0
-            source.setEventHandler {
-                count += 1
-                if count == 1 {
-                    flag.stop()
-                    Terminal.err("Interrupt received: finishing operations in progress, then stopping. Interrupt again to quit at once.")
-                } else {
-                    exit(130)
-                }
-            }
+            source.setEventHandler(handler: received)
             source.resume()
             sources.append(source)
         }
+    }
+
+    private static func received() {
+        let (first, flag, release) = lock.withLock { () -> (Bool, StopFlag?, (@Sendable () -> Void)?) in
+            count += 1
+            return (count == 1, stopFlag, releaseLock)
+        }
+        if first, let flag {
+            flag.stop()
+            Terminal.err("Interrupt received: finishing operations in progress, then stopping. Interrupt again to quit at once.")
+            return
+        }
+        if let release {
+            release()
+            Terminal.err("Interrupted: the state lock was released.")
+        }
+        exit(130)
     }
 }

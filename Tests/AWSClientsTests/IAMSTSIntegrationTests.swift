@@ -62,7 +62,7 @@ final class IAMSTSIntegrationTests: MotoTestCase {
         // moto's server starts without AWS-managed policies, so attach a customer-managed one.
         let policy = try await iam.query.call("CreatePolicy", [
             ("PolicyName", "\(name)-managed"), ("PolicyDocument", inline),
-        ], idempotent: false)
+        ])
         let managed = try XCTUnwrap(policy.child("Policy")?.value("Arn"))
         try await iam.attachRolePolicy(roleName: name, policyArn: managed)
         let attached = try await iam.listAttachedRolePolicies(roleName: name)

@@ -13,46 +13,75 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertEqual(policy.maxDelay, 20)
     }
 
+    /// The decision with a full budget.
+    func decide(_ policy: RetryPolicy, attempt: Int, _ failure: AttemptFailure) -> RetryDecision {
+        var budget = RetryBudget()
+        return policy.decide(attempt: attempt, failure: failure, budget: &budget)
+    }
+
     func testExponentialBackoffWithFullJitter() {
         let throttled = AttemptFailure.service(status: 503, code: "SlowDown")
-        XCTAssertEqual(policy.decide(attempt: 1, failure: throttled, idempotent: true), .retry(after: 0.05))
-        XCTAssertEqual(policy.decide(attempt: 2, failure: throttled, idempotent: true), .retry(after: 0.1))
-        XCTAssertEqual(policy.decide(attempt: 4, failure: throttled, idempotent: true), .retry(after: 0.4))
-        XCTAssertEqual(policy.decide(attempt: 5, failure: throttled, idempotent: true), .giveUp, "five attempts in all")
+        XCTAssertEqual(decide(policy, attempt: 1, throttled), .retry(after: 0.05))
+        XCTAssertEqual(decide(policy, attempt: 2, throttled), .retry(after: 0.1))
+        XCTAssertEqual(decide(policy, attempt: 4, throttled), .retry(after: 0.4))
+        XCTAssertEqual(decide(policy, attempt: 5, throttled), .giveUp, "five attempts in all")
 
         let long = RetryPolicy(maxAttempts: 20, random: { 0.999 })
-        guard case .retry(let delay) = long.decide(attempt: 15, failure: throttled, idempotent: true) else {
+        guard case .retry(let delay) = decide(long, attempt: 15, throttled) else {
             return XCTFail("expected a retry")
         }
         XCTAssertEqual(delay, 19.98, accuracy: 0.001, "capped at 20 s")
-        XCTAssertEqual(RetryPolicy(random: { 0 }).decide(attempt: 3, failure: throttled, idempotent: true), .retry(after: 0))
+        XCTAssertEqual(decide(RetryPolicy(random: { 0 }), attempt: 3, throttled), .retry(after: 0))
     }
 
     func testRetryableCodesAndStatuses() {
-        for code in ["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "RequestTimeout"] {
-            XCTAssertNotEqual(policy.decide(attempt: 1, failure: .service(status: 400, code: code), idempotent: true),
-                              .giveUp, code)
+        for code in ["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "RequestTimeout", "InternalError"] {
+            XCTAssertNotEqual(decide(policy, attempt: 1, .service(status: 400, code: code)), .giveUp, code)
         }
         for status in [429, 500, 502, 503, 504] {
-            XCTAssertNotEqual(policy.decide(attempt: 1, failure: .service(status: status, code: "Whatever"), idempotent: true),
-                              .giveUp, "\(status)")
+            XCTAssertNotEqual(decide(policy, attempt: 1, .service(status: status, code: "Whatever")), .giveUp, "\(status)")
         }
         for transport in [TransportError.timedOut, .connectionLost("reset by peer")] {
-            XCTAssertNotEqual(policy.decide(attempt: 1, failure: .transport(transport), idempotent: true), .giveUp)
+            XCTAssertNotEqual(decide(policy, attempt: 1, .transport(transport)), .giveUp)
         }
     }
 
     func testPermanentFailuresAreNotRetried() {
         for (status, code) in [(404, "NoSuchBucket"), (403, "AccessDenied"), (400, "MalformedXML"), (409, "DeleteConflict"),
-                               (412, "PreconditionFailed")] {
-            XCTAssertEqual(policy.decide(attempt: 1, failure: .service(status: status, code: code), idempotent: true), .giveUp)
+                               (412, "PreconditionFailed"), (409, "EntityAlreadyExists")] {
+            XCTAssertEqual(decide(policy, attempt: 1, .service(status: status, code: code)), .giveUp)
         }
-        XCTAssertEqual(policy.decide(attempt: 1, failure: .transport(.cannotConnect("refused")), idempotent: true), .giveUp)
+        XCTAssertEqual(decide(policy, attempt: 1, .transport(.cannotConnect("refused"))), .giveUp)
     }
 
-    func testCallsThatAreNotSafeToRepeatAreNeverRetried() {
-        XCTAssertEqual(policy.decide(attempt: 1, failure: .service(status: 503, code: "SlowDown"), idempotent: false), .giveUp)
-        XCTAssertEqual(policy.decide(attempt: 1, failure: .transport(.timedOut), idempotent: false), .giveUp)
+    /// Standard mode's quota: 500 tokens, 5 a retry, 10 after a timeout; refunded on success after retries,
+    /// one more for a success at first try; a retry the budget cannot pay is not made.
+    func testTheRetryBudgetEndsRetriesInALongOutage() {
+        var budget = RetryBudget()
+        let throttled = AttemptFailure.service(status: 503, code: "SlowDown")
+        var retries = 0
+        while case .retry = policy.decide(attempt: 1, failure: throttled, budget: &budget) { retries += 1 }
+        XCTAssertEqual(retries, 100)
+        XCTAssertEqual(budget.tokens, 0)
+        budget.deposit(afterSuccessHaving: 0)
+        XCTAssertEqual(budget.tokens, 1)
+        XCTAssertEqual(policy.decide(attempt: 1, failure: throttled, budget: &budget), .giveUp)
+        budget.deposit(afterSuccessHaving: 10)
+        XCTAssertEqual(budget.tokens, 11)
+        XCTAssertEqual(policy.decide(attempt: 1, failure: .transport(.timedOut), budget: &budget), .retry(after: 0.05))
+        XCTAssertEqual(budget.tokens, 1, "a timeout costs 10")
+        var full = RetryBudget()
+        full.deposit(afterSuccessHaving: 0)
+        XCTAssertEqual(full.tokens, RetryBudget.capacity, "never above capacity")
+    }
+
+    func testWhichFailuresMayHaveBeenCarriedOut() {
+        XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 503, code: "SlowDown")))
+        XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 400, code: "Throttling")))
+        XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 429, code: "TooManyRequests")))
+        XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 500, code: "InternalError")))
+        XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 503, code: "ServiceUnavailable")))
+        XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.transport(.connectionLost("reset"))))
     }
 
     // MARK: The executor applies the decision
@@ -81,16 +110,33 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertEqual(s3.calls.retryCount, 2)
     }
 
-    func testExecutorGivesUpOnNonIdempotentCalls() async throws {
-        let transport = FakeTransport([FakeTransport.xml(503, "<Error><Code>SlowDown</Code><Message>m</Message></Error>")])
+    func testExecutorRetriesCallsThatAreNotIdempotent() async throws {
+        let transport = FakeTransport([
+            FakeTransport.xml(503, "<Error><Code>SlowDown</Code><Message>m</Message></Error>"),
+            FakeTransport.xml(200, ""),
+        ])
         let s3 = S3Client(configuration: configuration(transport)).withSleep { _ in }
-        do {
-            try await s3.createBucket("bucket")
-            XCTFail("expected the 503")
-        } catch let error as AWSError {
-            XCTAssertEqual(error.code, "SlowDown")
+        try await s3.createBucket("bucket")
+        XCTAssertEqual(transport.requests.count, 2)
+    }
+
+    /// A CreateBucket whose first attempt may have been carried out (a 500) and whose repeat finds the bucket
+    /// ours counts as done; the same answer to a first attempt, or after a throttling answer, is an error.
+    func testARepeatFindingTheWorkDoneCountsAsDone() async throws {
+        let owned = FakeTransport.xml(409, "<Error><Code>BucketAlreadyOwnedByYou</Code><Message>m</Message></Error>")
+        var transport = FakeTransport([FakeTransport.xml(500, "<Error><Code>InternalError</Code><Message>m</Message></Error>"), owned])
+        try await S3Client(configuration: configuration(transport)).withSleep { _ in }.createBucket("bucket")
+        XCTAssertEqual(transport.requests.count, 2)
+
+        for answers in [[owned], [FakeTransport.xml(503, "<Error><Code>SlowDown</Code><Message>m</Message></Error>"), owned]] {
+            transport = FakeTransport(answers)
+            do {
+                try await S3Client(configuration: configuration(transport)).withSleep { _ in }.createBucket("bucket")
+                XCTFail("expected BucketAlreadyOwnedByYou")
+            } catch let error as AWSError {
+                XCTAssertEqual(error.code, "BucketAlreadyOwnedByYou")
+            }
         }
-        XCTAssertEqual(transport.requests.count, 1)
     }
 
     func testExecutorSurfacesTheLastTransportError() async throws {

@@ -141,11 +141,11 @@ final class S3BucketIntegrationTests: MotoTestCase {
             executor: RequestExecutor(service: "sqs", endpoint: endpoint, rules: .generic,
                                       configuration: configuration, counter: CallCounter()),
             version: "2012-11-05")
-        let result = try await sqs.call("CreateQueue", [("QueueName", name)], idempotent: true)
+        let result = try await sqs.call("CreateQueue", [("QueueName", name)])
         XCTAssertNotNil(result.value("QueueUrl"))
         let attributes = try await sqs.call("GetQueueAttributes", [
             ("QueueUrl", result.value("QueueUrl")), ("AttributeName.1", "QueueArn"),
-        ], idempotent: true)
+        ])
         let arn = attributes.children("Attribute").first { $0.value("Name") == "QueueArn" }?.value("Value")
         return try XCTUnwrap(arn)
     }

@@ -1,4 +1,4 @@
-import AWSClients
+@testable import AWSClients
 import Foundation
 import SigV4
 import XCTest
@@ -9,44 +9,99 @@ import Glibc
 /// The real URLSession transport against misbehaving loopback servers: failures must come out
 /// classified the way the retry decision expects.
 final class TransportTests: XCTestCase {
-    func send(port: Int, timeout: TimeInterval) async -> Error? {
+    /// Both transports: URLSession (used for https) and the socket one (used for plain http).
+    let transports: [any HTTPTransport] = [URLSessionTransport(), SocketHTTPTransport()]
+
+    func send(port: Int, timeout: TimeInterval, with transport: any HTTPTransport) async -> Error? {
         let request = HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/bucket")!)
         do {
-            _ = try await URLSessionTransport().send(request, timeout: timeout)
+            _ = try await transport.send(request, timeout: timeout)
             return nil
         } catch {
             return error
         }
     }
 
-    func testDroppedConnectionIsConnectionLost() async throws {
-        let server = try MisbehavingServer(.drop)
-        defer { server.stop() }
-        let error = await send(port: server.port, timeout: 5)
-        guard case .connectionLost? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
-        XCTAssertTrue(RetryPolicy.isTransient(.transport(error as! TransportError)))
+    func testDroppedOrResetConnectionIsConnectionLost() async throws {
+        for mode in [MisbehavingServer.Mode.drop, .reset] {
+            for transport in transports {
+                let server = try MisbehavingServer(mode)
+                defer { server.stop() }
+                let error = await send(port: server.port, timeout: 5, with: transport)
+                guard case .connectionLost? = error as? TransportError else { return XCTFail("\(mode) \(transport): got \(String(describing: error))") }
+                XCTAssertTrue(RetryPolicy.isTransient(.transport(error as! TransportError)))
+            }
+        }
+    }
+
+    /// libcurl's send and receive failures reach us as URLError -1 with curl's words: a connection that broke
+    /// before the answer, to be retried.
+    func testCurlSendAndReceiveFailuresAreConnectionLost() {
+        for text in ["Send failure: Broken pipe", "Recv failure: Connection reset by peer"] {
+            let error = URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: text])
+            guard case .connectionLost = URLSessionTransport.classify(error) else { return XCTFail(text) }
+        }
+        guard case .other = URLSessionTransport.classify(URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: "SSL: certificate problem"])) else {
+            return XCTFail("other failures stay unclassified")
+        }
     }
 
     func testSilentServerTimesOut() async throws {
+        for transport in transports {
+            let server = try MisbehavingServer(.hold)
+            defer { server.stop() }
+            let started = Date()
+            let error = await send(port: server.port, timeout: 1, with: transport)
+            XCTAssertEqual(error as? TransportError, .timedOut, "\(transport)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        }
+    }
+
+    /// Waiting on a silent server costs next to no CPU (URLSession on Linux spins through the wait).
+    func testTheSocketTransportWaitsWithoutSpinning() async throws {
         let server = try MisbehavingServer(.hold)
         defer { server.stop() }
-        let started = Date()
-        let error = await send(port: server.port, timeout: 1)
-        XCTAssertEqual(error as? TransportError, .timedOut)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        let before = Self.cpuSeconds()
+        _ = await send(port: server.port, timeout: 2, with: SocketHTTPTransport())
+        XCTAssertLessThan(Self.cpuSeconds() - before, 0.3)
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     func testRefusedConnectionIsNotRetried() async throws {
-        let port = try MotoServer.freePort()  // closed again: nothing listens there
-        let error = await send(port: port, timeout: 5)
-        guard case .cannotConnect? = error as? TransportError else { return XCTFail("got \(String(describing: error))") }
+        for transport in transports {
+            let port = try MotoServer.freePort()  // closed again: nothing listens there
+            let error = await send(port: port, timeout: 5, with: transport)
+            guard case .cannotConnect? = error as? TransportError else { return XCTFail("\(transport): got \(String(describing: error))") }
+        }
+    }
+
+    func testChunkedAndLengthDelimitedAnswersAreRead() throws {
+        let chunked = Data("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n".utf8)
+        XCTAssertEqual(try HTTPResponseParser.complete(chunked, method: "GET")?.body, Data("Wikipedia".utf8))
+        XCTAssertNil(try HTTPResponseParser.complete(chunked.prefix(chunked.count - 5), method: "GET"), "incomplete")
+        let sized = Data("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-Amz-Request-Id: r1\r\n\r\nabc".utf8)
+        let response = try XCTUnwrap(try HTTPResponseParser.complete(sized, method: "GET"))
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.header("x-amz-request-id"), "r1")
+        XCTAssertEqual(response.body, Data("abc".utf8))
+        let head = Data("HTTP/1.1 200 OK\r\nContent-Length: 120\r\n\r\n".utf8)
+        XCTAssertEqual(try HTTPResponseParser.complete(head, method: "HEAD")?.body, Data())
+        let unsized = Data("HTTP/1.0 200 OK\r\n\r\nuntil close".utf8)
+        XCTAssertNil(try HTTPResponseParser.complete(unsized, method: "GET"))
+        XCTAssertEqual(try HTTPResponseParser.complete(unsized, method: "GET", closed: true)?.body, Data("until close".utf8))
     }
 }
 
 /// A loopback TCP server on its own thread that reads each request and then either closes the
 /// connection without answering or holds it silently. It stops when asked or after 30 seconds.
 final class MisbehavingServer: @unchecked Sendable {
-    enum Mode { case drop, hold }
+    /// drop: close after reading; reset: close with a TCP reset (SO_LINGER 0); hold: never answer.
+    enum Mode { case drop, reset, hold }
 
     let port: Int
     private let listener: Int32
@@ -78,7 +133,16 @@ final class MisbehavingServer: @unchecked Sendable {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { continue }
                 _ = recv(connection, &buffer, buffer.count, 0)
-                if mode == .drop { close(connection) } else { held.append(connection) }
+                switch mode {
+                case .drop:
+                    close(connection)
+                case .reset:
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                    close(connection)
+                case .hold:
+                    held.append(connection)
+                }
             }
             held.forEach { close($0) }
             close(listener)

@@ -139,8 +139,10 @@ final class PoolLifecycleTests: XCTestCase {
         var r = try CLI.run(["apply", "pools", "--env", "dev", "--auto-approve"], in: dir)
         XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue(r.stderr.contains("state is locked: apply by ana@laptop (pid \(getpid())) since 2026-11-24T10:00:00Z, lock id abc"), r.stderr)
-        r = try CLI.run(["state", "unlock", "pools", "--env", "dev"], in: dir)
-        XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@laptop"))
+        r = try CLI.run(["state", "unlock", "pools", "--env", "dev", "abc"], in: dir)
+        XCTAssertEqual(r.exitCode, 1, "its holder (this test) is alive")
+        r = try CLI.run(["state", "unlock", "pools", "--env", "dev", "abc", "--force"], in: dir)
+        XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@laptop"), r.stdout + r.stderr)
         XCTAssertEqual(try CLI.run(["apply", "pools", "--env", "dev", "--auto-approve"], in: dir).exitCode, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: lock), "the lock is released after the run")
     }
@@ -160,21 +162,9 @@ final class PoolLifecycleTests: XCTestCase {
         for i in 0..<count { text += "  p\(i): {type: pool, slots: \(i % 7 + 1)}\n" }
         let dir = try CLI.project(["stacks/many.yaml": text])
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["apply", "many", "--env", "dev", "--auto-approve", "--parallelism", "4"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        while seen.components(separatedBy: "Creation complete").count <= 40 {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
+        let process = try CLI.start(["apply", "many", "--env", "dev", "--auto-approve", "--parallelism", "4"], in: dir, output: out)
+        CLI.read(out) { $0.components(separatedBy: "Creation complete").count > 40 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the apply was still running when killed")

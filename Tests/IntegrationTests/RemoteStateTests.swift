@@ -41,12 +41,15 @@ final class RemoteStateTests: XCTestCase {
             s3.put_object(Bucket='\(bucket)', Key='infra/pools/dev.json.lock', Body=json.dumps({'id': 'x1', 'operation': 'apply',
                 'who': 'ana@ci-runner', 'host': 'ci-runner', 'pid': 4242, 'created_at': '2026-11-25T10:00:00Z'}))
             """)
+        let started = Date()
         r = try CLI.run(["apply", "p", "--env", "dev", "--auto-approve"], in: project)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertLessThan(seconds, 1.5, "a refused run exits at once: two requests (the conditional write, the holder's read)")
         XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue(r.stderr.contains("state is locked: apply by ana@ci-runner (pid 4242) since 2026-11-25T10:00:00Z"), r.stderr)
         XCTAssertTrue(r.stderr.contains("s3://\(bucket)/infra/pools/dev.json.lock"), r.stderr)
 
-        r = try CLI.run(["state", "unlock", "p", "--env", "dev"], in: project)
+        r = try CLI.run(["state", "unlock", "p", "--env", "dev", "x1"], in: project)
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Removed the lock held by apply by ana@ci-runner"), r.stdout)
         r = try CLI.run(["destroy", "p", "--env", "dev", "--auto-approve"], in: project)

@@ -51,6 +51,32 @@ public enum CLI {
                          exitCode: process.terminationStatus)
     }
 
+    /// Starts infra in the background (no colour, no input); its standard output goes to `output`, or nowhere.
+    public static func start(_ arguments: [String], in directory: String, output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Reads `pipe` until what was read satisfies `done` or the output ends; returns what was read.
+    @discardableResult
+    public static func read(_ pipe: Pipe, until done: (String) -> Bool) -> String {
+        var seen = ""
+        while !done(seen) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        return seen
+    }
+
     /// A fresh project folder with the given files.
     public static func project(_ files: [String: String]) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("infra-test-\(UUID().uuidString)").path

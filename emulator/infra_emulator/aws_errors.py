@@ -15,12 +15,14 @@ from .aws_actions import AwsRequest
 
 @dataclass(frozen=True)
 class ErrorAnswer:
-    """An HTTP response to send instead of moto's, or `drop`: close the socket and answer nothing."""
+    """An HTTP response to send instead of moto's, or `drop`: close the socket and answer nothing.
+    With `after`, moto carries the request out first and only its answer is replaced."""
 
     drop: bool
     status: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    after: bool = False
 
 
 DROP = ErrorAnswer(drop=True)

@@ -3,16 +3,21 @@
 A request that reaches moto may first be delayed (`delay_ms`), and with probability `error_rate` gets one
 of `errors` instead of moto's answer. The errors are shaped like AWS's own, per protocol, so that SDK
 retry logic (botocore's, infra's) classifies them exactly as it would in the cloud.
+
+`500-after` and `drop-after` let moto carry the request out and then lose its answer (a 500, or the
+connection closed): the case AWS warns of for calls without an idempotency token ("if you don't receive a
+response ... the request might have succeeded" — EC2 API reference, "Ensuring idempotency"; the SDKs'
+"Retry behavior" guide), which a client must make safe to repeat.
 """
 
 import random
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .aws_actions import AwsRequest
 from .aws_errors import DROP, ErrorAnswer, aws_error
 
-KNOWN_ERRORS = ("429", "500", "503", "SlowDown", "drop")
+KNOWN_ERRORS = ("429", "500", "503", "SlowDown", "drop", "500-after", "drop-after")
 DEFAULT_ERRORS = ["429", "500", "503"]
 
 
@@ -96,6 +101,8 @@ def error_response(kind: str, request: AwsRequest) -> ErrorAnswer:
     """The response AWS would give for `kind`, in the request's protocol."""
     if kind == "drop":
         return DROP
+    if kind.endswith("-after"):
+        return replace(error_response(kind.removesuffix("-after"), request), after=True)
     status, code, message, fault_type = (S3_ERRORS if request.protocol == "s3" else API_ERRORS)[kind]
     if request.protocol == "json" and code == "Throttling":
         code = "ThrottlingException"  # JSON APIs name it so

@@ -97,13 +97,18 @@ class InfraMiddleware:
         delay, injected = self.faults.decide(path, request)
         if delay:
             time.sleep(delay)
-        if injected is not None:
+        if injected is not None and not injected.after:
             if injected.drop:
                 _drop_connection(environ)
             return _send(start_response, injected)
         refusal = unauthenticated_refusal(environ, request)
         if refusal is not None:
             return _send(start_response, refusal)
+        if injected is not None:
+            _carry_out(self.moto_app, environ)
+            if injected.drop:
+                _drop_connection(environ)
+            return _send(start_response, injected)
         if request.protocol == "json":
             return self._moto_with_json_errors(environ, start_response)
         return self.moto_app(environ, start_response)
@@ -185,6 +190,15 @@ def unauthenticated_refusal(environ: dict, request: AwsRequest) -> ErrorAnswer |
     if s3:
         return aws_error(request, 403, "AccessDenied", "Access Denied")
     return aws_error(request, 403, "MissingAuthenticationToken", "Request is missing Authentication Token")
+
+
+def _carry_out(moto_app: Callable, environ: dict) -> None:
+    """Lets moto handle the request and throws its answer away (an `-after` fault replaces it)."""
+    answer = moto_app(environ, lambda status, headers, exc_info=None: (lambda data: None))
+    for _ in answer:
+        pass
+    if hasattr(answer, "close"):
+        answer.close()
 
 
 def _drop_connection(environ: dict) -> None:

@@ -149,3 +149,21 @@ def test_botocore_retries_through_transient_errors(aws_emulator):
     for _ in range(5):
         retrying.list_users()
     assert aws_emulator.counts()["by_action"]["iam:ListUsers"] > 5  # some calls took more than one request
+
+
+@pytest.mark.parametrize("kind, seen", [("500-after", (500, "InternalError")), ("drop-after", None)])
+def test_after_faults_carry_the_request_out_and_lose_the_answer(aws_emulator, kind, seen):
+    iam = aws_emulator.client("iam")  # without retries
+    name = f"after-{kind}-{int(time.time() * 1000)}"
+    trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+    aws_emulator.set_faults(error_rate=1.0, errors=[kind])
+    if seen is None:
+        with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    else:
+        assert error_of(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)) == seen
+    aws_emulator.clear_faults()
+    # The call was carried out: the role exists, and a repeat says so.
+    assert iam.get_role(RoleName=name)["Role"]["RoleName"] == name
+    assert error_of(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)) == (409, "EntityAlreadyExists")
+    iam.delete_role(RoleName=name)

@@ -50,17 +50,41 @@ struct StateCommand: AsyncParsableCommand {
     }
 
     struct Unlock: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a state lock left by a run that died.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a state lock left by a run that died.",
+            discussion: "Give the lock id the refused run printed. A lock held by a process still running on this host is kept unless --force. A lock file that cannot be read (empty or not JSON) is removed without an id.")
         @OptionGroup var deployment: DeploymentOptions
+        @Argument(help: "The id of the lock to remove, as a refused run shows it.") var lockID: String?
+        @Flag(name: .long, help: "Remove the lock even if its holder is still running on this host.") var force = false
 
         func run() async throws {
             try await reportingErrors {
                 let session = try Session.load(deployment)
-                guard let holder = try await session.store.currentLock() else {
+                let holder: LockInfo?
+                do {
+                    holder = try await session.store.currentLock()
+                } catch let unreadable as UnreadableLockError {
+                    try await session.store.forceUnlock()
+                    Terminal.out("Removed the lock \(unreadable.location): it was empty or not JSON, left by a run that crashed while taking it.")
+                    return
+                }
+                guard let holder else {
                     Terminal.out("The state of \(session.address) is not locked.")
                     return
                 }
-                try await session.store.forceUnlock()
+                guard let lockID else {
+                    throw Diagnostic("say which lock to remove: the state of \(session.address) is locked by \(holder)", at: nil,
+                                     hint: "infra state unlock \(deployment.stack) --env \(deployment.env) \(holder.id)")
+                }
+                guard lockID == holder.id else {
+                    throw Diagnostic("the state of \(session.address) is locked by \(holder), not by lock \(lockID)", at: nil,
+                                     hint: "the lock may have changed hands; check that its holder is gone, then give its id")
+                }
+                if holder.host == ProcessInfo.processInfo.hostName, !holder.holderIsGone, !force {
+                    throw Diagnostic("the lock's holder is still running on this host: \(holder)", at: nil,
+                                     hint: "wait for it to finish or stop it; --force removes the lock anyway, and two runs may then change the same objects")
+                }
+                try await session.store.unlock(id: lockID)
                 Terminal.out("Removed the lock held by \(holder).")
             }
         }

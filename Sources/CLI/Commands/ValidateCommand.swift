@@ -32,7 +32,9 @@ struct ValidateCommand: AsyncParsableCommand {
                     if let h = d.hint { m["hint"] = .string(h) }
                     return .map(m)
                 }
-                Terminal.out(Value.map(["valid": false, "errors": .list(items)]).canonicalJSON)
+                var result: [String: Value] = ["valid": false, "errors": .list(items)]
+                if let omitted = (error as? DiagnosticList)?.omitted, omitted > 0 { result["errors_not_shown"] = .int(omitted) }
+                Terminal.out(Value.map(result).canonicalJSON)
                 throw ExitCode(1)
             }
             try await reportingErrors { throw error }

@@ -70,6 +70,11 @@ public indirect enum SourceNode: Sendable {
 /// Reads YAML text into source nodes, turning libyaml's errors into diagnostics with a position.
 public enum SourceReader {
     public static func read(file: String, text: String) throws -> SourceNode? {
+        if let anchor = YAMLAnchorScan.firstAnchor(in: text) {
+            throw Diagnostic("YAML anchors and aliases are not supported (\(anchor.isAlias ? "alias *" : "anchor &")\(anchor.name))",
+                             at: SourceLocation(file: file, line: anchor.line, column: anchor.column),
+                             hint: "use vars or templates to share values")
+        }
         let node: Yams.Node?
         do {
             node = try Yams.compose(yaml: text)

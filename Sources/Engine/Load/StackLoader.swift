@@ -552,7 +552,7 @@ public struct StackLoader {
             } catch let d as Diagnostic {
                 sink.report(d)
             } catch let list as DiagnosticList {
-                list.diagnostics.forEach(sink.report)
+                sink.report(list)
             } catch {
                 sink.report("cannot read template '\(name)': \(error)", at: location)
             }

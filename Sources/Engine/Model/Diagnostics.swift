@@ -46,22 +46,44 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Several diagnostics at once: loading reports every problem it can find, not just the first.
+/// Several diagnostics at once: loading reports every problem it can find, not just the first, up to
+/// `DiagnosticSink.limit`; `omitted` counts the rest.
 public struct DiagnosticList: Error, CustomStringConvertible, Sendable {
     public var diagnostics: [Diagnostic]
-    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// Further distinct diagnostics found but not kept.
+    public var omitted: Int
+    public init(_ diagnostics: [Diagnostic], omitted: Int = 0) {
+        self.diagnostics = diagnostics
+        self.omitted = omitted
+    }
+    public var total: Int { diagnostics.count + omitted }
+    public var description: String {
+        (diagnostics.map(\.description) + (omitted > 0 ? ["error: \(omitted) more errors not shown"] : [])).joined(separator: "\n")
+    }
 }
 
-/// Collects diagnostics while loading, so that one run shows all of them.
+/// Collects diagnostics while loading, so that one run shows all of them: the first `limit` distinct ones,
+/// and a count of the others (a hostile stack can hold tens of thousands of errors).
 final class DiagnosticSink {
+    static let limit = 100
     private(set) var diagnostics: [Diagnostic] = []
-    func report(_ d: Diagnostic) { if !diagnostics.contains(d) { diagnostics.append(d) } }
+    private(set) var omitted = 0
+    private var seen: Set<Diagnostic> = []
+
+    func report(_ d: Diagnostic) {
+        guard seen.insert(d).inserted else { return }
+        if diagnostics.count < Self.limit { diagnostics.append(d) } else { omitted += 1 }
+    }
     func report(_ message: String, at location: SourceLocation?, hint: String? = nil) {
         report(Diagnostic(message, at: location, hint: hint))
     }
+    func report(_ list: DiagnosticList) {
+        list.diagnostics.forEach(report)
+        omitted += list.omitted
+    }
     var isEmpty: Bool { diagnostics.isEmpty }
-    func throwIfAny() throws { if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) } }
+    var list: DiagnosticList { DiagnosticList(diagnostics, omitted: omitted) }
+    func throwIfAny() throws { if !diagnostics.isEmpty { throw list } }
 }
 
 /// "Did you mean …?" for typos: the closest candidate within a small edit distance.

@@ -32,6 +32,28 @@ public final class Resolver {
     private var memo: [Key: Value] = [:]
     private var inProgress: [Key] = []
 
+    /// Bounds on what `${…}` may expand to: a stack of 30 vars that each double the one before asks for
+    /// gigabytes. No real value (a name, a policy, a statement) comes near either bound.
+    public static let maxExpandedLength = 256 * 1024
+    public static let maxExpandedTotal = 32 * 1024 * 1024
+    private var expandedTotal = 0
+
+    /// `text`, once checked against the bounds; `final` values count toward the total.
+    private func bounded(_ text: String, at location: SourceLocation, final: Bool) throws -> String {
+        let length = text.utf8.count
+        guard length <= Self.maxExpandedLength else {
+            throw Diagnostic("this value expands to more than \(Self.maxExpandedLength / 1024) KiB", at: location,
+                             hint: "an expression repeats a long value; values built by doubling others grow without bound")
+        }
+        guard final else { return text }
+        expandedTotal += length
+        guard expandedTotal <= Self.maxExpandedTotal else {
+            throw Diagnostic("the stack's expressions expand to more than \(Self.maxExpandedTotal / 1024 / 1024) MiB in all", at: location,
+                             hint: "values that repeat other long values multiply their size")
+        }
+        return text
+    }
+
     public init(stack: LoadedStack, kinds: KindRegistry) {
         self.stack = stack
         self.kinds = kinds.kinds.mapValues(\.schema)
@@ -46,14 +68,14 @@ public final class Resolver {
     /// filters applied to the wrong type, and values that depend on each other in a cycle.
     public static func checkValues(of stack: LoadedStack, kinds: KindRegistry) throws {
         let resolver = Resolver(stack: stack, kinds: kinds)
-        var diagnostics: [Diagnostic] = []
+        let sink = DiagnosticSink()
         func attempt(_ body: () throws -> Void) {
-            do { try body() } catch let d as Diagnostic { if !diagnostics.contains(d) { diagnostics.append(d) } } catch {}
+            do { try body() } catch let d as Diagnostic { sink.report(d) } catch {}
         }
         for name in stack.varOrder { attempt { _ = try resolver.evaluate(stack.environment.vars[name] ?? stack.vars[name]!) } }
         for resource in stack.resources { attempt { _ = try resolver.properties(of: resource.logicalName) } }
         for output in stack.outputs { attempt { _ = try resolver.evaluate(output.value) } }
-        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+        try sink.throwIfAny()
     }
 
     /// A digest of what one deployment is asked to be: the stack and templates (the revision), every var as this
@@ -182,10 +204,11 @@ public final class Resolver {
                     let value = try evaluate(e, scope: scope, inPipeline: inPipeline)
                     guard value.isKnown else { return .unknown }
                     text += value.interpolationText
+                    text = try bounded(text, at: e.location, final: false)
                 }
             }
             if interpolation.isLiteral { return SourceNode.literalValue(s) }
-            return .string(text)
+            return .string(try bounded(text, at: s.location, final: true))
         }
     }
 
@@ -248,14 +271,16 @@ public final class Resolver {
             if value == .null || value == .string("") { return filter.arguments[0] }
             return value
         case "replace":
-            return .string(try string().replacingOccurrences(of: filter.arguments[0].interpolationText,
-                                                             with: filter.arguments[1].interpolationText))
+            return .string(try bounded(try string().replacingOccurrences(of: filter.arguments[0].interpolationText,
+                                                                         with: filter.arguments[1].interpolationText),
+                                       at: filter.location, final: true))
         case "join":
             guard case .list(let items) = value else {
                 throw Diagnostic("filter 'join' needs a list, got a \(value.typeName)", at: filter.location)
             }
             guard items.allSatisfy(\.isKnown) else { return .unknown }
-            return .string(items.map(\.interpolationText).joined(separator: filter.arguments[0].interpolationText))
+            return .string(try bounded(items.map(\.interpolationText).joined(separator: filter.arguments[0].interpolationText),
+                                       at: filter.location, final: true))
         default:
             throw Diagnostic("unknown filter '\(filter.name)'", at: filter.location)
         }

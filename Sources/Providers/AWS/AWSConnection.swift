@@ -279,15 +279,22 @@ public struct IAMAdapter: IAMRoleOperations {
     public func listRoles() async throws -> [RoleSummary] { try await client.listAllRoles().map(Self.summary) }
     public func createRole(name: String, path: String, description: String, maxSessionDuration: Int, trustPolicy: String,
                            tags: [String: String]) async throws -> RoleSummary {
-        Self.summary(try await client.createRole(name: name, assumeRolePolicyDocument: trustPolicy, path: path,
-                                                 description: description.isEmpty ? nil : description, maxSessionDuration: maxSessionDuration,
-                                                 tags: tags.sorted { $0.key < $1.key }.map { IAMTag($0.key, $0.value) }))
+        do {
+            return Self.summary(try await client.createRole(
+                name: name, assumeRolePolicyDocument: trustPolicy, path: path, description: description.isEmpty ? nil : description,
+                maxSessionDuration: maxSessionDuration, tags: tags.sorted { $0.key < $1.key }.map { IAMTag($0.key, $0.value) }))
+        } catch let error as AWSError where error.code == "EntityAlreadyExists" {
+            throw RoleAlreadyExistsError(name: name)
+        }
     }
+    public func role(_ name: String) async throws -> RoleSummary? { try await client.getRole(name: name).map(Self.summary) }
     public func updateRole(name: String, description: String, maxSessionDuration: Int) async throws {
         try await client.updateRole(name: name, description: description, maxSessionDuration: maxSessionDuration)
     }
     public func updateTrustPolicy(role: String, _ json: String) async throws { try await client.updateAssumeRolePolicy(roleName: role, policyDocument: json) }
-    public func deleteRole(_ name: String) async throws { try await client.deleteRole(name: name) }
+    public func deleteRole(_ name: String) async throws {
+        do { try await client.deleteRole(name: name) } catch let e as AWSError where e.code == "NoSuchEntity" {}
+    }
     public func roleTags(_ role: String) async throws -> [String: String] {
         Dictionary(try await client.listRoleTags(name: role).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
     }

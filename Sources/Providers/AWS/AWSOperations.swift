@@ -137,10 +137,14 @@ public struct RoleSummary: Sendable, Equatable {
 public protocol IAMRoleOperations: Sendable {
     /// Every role, through paginated ListRoles (which carries the trust policy, so no GetRole per role).
     func listRoles() async throws -> [RoleSummary]
+    /// Throws `RoleAlreadyExistsError` when a role of that name exists.
     func createRole(name: String, path: String, description: String, maxSessionDuration: Int, trustPolicy: String,
                     tags: [String: String]) async throws -> RoleSummary
+    /// nil when there is no such role.
+    func role(_ name: String) async throws -> RoleSummary?
     func updateRole(name: String, description: String, maxSessionDuration: Int) async throws
     func updateTrustPolicy(role: String, _ json: String) async throws
+    /// A role that does not exist counts as deleted (a repeat of a DeleteRole that was carried out).
     func deleteRole(_ name: String) async throws
 
     func roleTags(_ role: String) async throws -> [String: String]
@@ -156,6 +160,12 @@ public protocol IAMRoleOperations: Sendable {
     func attachedPolicyARNs(_ role: String) async throws -> [String]
     func attachPolicy(_ role: String, arn: String) async throws
     func detachPolicy(_ role: String, arn: String) async throws
+}
+
+public struct RoleAlreadyExistsError: Error, CustomStringConvertible {
+    public var name: String
+    public init(name: String) { self.name = name }
+    public var description: String { "role \(name) already exists and was not created by this deployment" }
 }
 
 public struct AWSProviderError: Error, CustomStringConvertible {

@@ -22,6 +22,12 @@ public struct OwnerStamp: Sendable, Equatable {
     /// The user's tags, without infra's.
     static func declared(_ tags: [String: String]) -> [String: String] { tags.filter { !$0.key.hasPrefix(prefix) } }
 
+    /// Whether an object carrying `tags` was created by this deployment for the resource at `address`: a create
+    /// repeated after an attempt that was carried out finds it there, and counts as done only then.
+    public func owns(tags: [String: String], address: String) -> Bool {
+        self.tags(address: address).allSatisfy { tags[$0.key] == $0.value }
+    }
+
     /// "stack S in E (as A)" when the tags carry an owner.
     static func owner(in tags: [String: String]) -> String? {
         guard let stack = tags["infra:stack"], let environment = tags["infra:environment"] else { return nil }

@@ -7,11 +7,12 @@ import InfraEngine
 /// Its ARN is known at plan time, so a storage integration can name it before it exists.
 public struct RoleKind: ResourceKind {
     let connect: @Sendable () async throws -> any IAMRoleOperations
-
+    /// Tags every role it creates; nil (tests of normal forms) tags nothing and adopts nothing.
     let owner: OwnerStamp?
+
     public init(owner: OwnerStamp? = nil, connect: @escaping @Sendable () async throws -> any IAMRoleOperations) {
-        self.connect = connect
         self.owner = owner
+        self.connect = connect
     }
 
     /// The inline policy that holds the `policy:` shorthand; other inline policies are `inline_policies`.
@@ -142,10 +143,16 @@ public struct RoleKind: ResourceKind {
         guard let trust = Self.trustDocument(p["trust"] ?? .null), trust.isKnown else {
             throw AWSProviderError("role \(resource.identity): the trust policy is not known yet")
         }
-        let role = try await iam.createRole(
-            name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
-            maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
-            tags: OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: resource.logicalName))
+        let declaredTags = (p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
+        let role: RoleSummary
+        do {
+            role = try await iam.createRole(
+                name: resource.identity, path: p["path"]?.stringValue ?? "/", description: p["description"]?.stringValue ?? "",
+                maxSessionDuration: p["max_session_duration"]?.intValue ?? 3600, trustPolicy: PolicyDocument.json(trust),
+                tags: OwnerStamp.merged(declaredTags, stamp: owner, address: resource.logicalName))
+        } catch let exists as RoleAlreadyExistsError {
+            role = try await Self.ownRole(resource, owner: owner, iam: iam) ?? { throw exists }()
+        }
         if let policy = Self.shorthandDocument(p["policy"] ?? .null) {
             try await iam.putInlinePolicy(role.name, name: Self.shorthandPolicyName, PolicyDocument.json(policy))
         }
@@ -157,6 +164,14 @@ public struct RoleKind: ResourceKind {
         var properties = p
         for (k, v) in p { properties[k] = normalize(v, property: k) }
         return LiveObject(identity: role.name, properties: properties, attributes: ["arn": .string(role.arn), "unique_id": .string(role.roleID)])
+    }
+
+    /// The existing role of that name if this deployment created it for this resource (a CreateRole repeated
+    /// after an attempt that was carried out): its owner tags, read back, say so.
+    static func ownRole(_ resource: DesiredResource, owner: OwnerStamp?, iam: any IAMRoleOperations) async throws -> RoleSummary? {
+        guard let owner, let existing = try await iam.role(resource.identity),
+              owner.owns(tags: try await iam.roleTags(resource.identity), address: resource.logicalName) else { return nil }
+        return existing
     }
 
     public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {

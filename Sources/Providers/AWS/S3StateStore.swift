@@ -31,9 +31,17 @@ public struct S3StateStore: StateStore {
     public func lock(_ info: LockInfo) async throws {
         let created = try await connect().putObjectIfAbsent(bucket, key: lockKey, body: try JSONEncoder().encode(info))
         guard created else {
+            let holder = try? await currentLock()
+            // A repeated PutObject whose first attempt was carried out finds our own lock.
+            if holder?.id == info.id { return }
             // A remote lock is never judged stale by pid: the holder may run on another machine.
-            throw StateLockedError(holder: try? await currentLock(), location: location, stale: false)
+            throw StateLockedError(holder: holder, location: location, stale: false)
         }
+    }
+
+    /// Never called: a remote lock is never stale.
+    public func breakLock(_ stale: LockInfo, taking info: LockInfo) async throws {
+        throw StateLockedError(holder: stale, location: location, stale: false)
     }
 
     public func unlock(id: String) async throws {
@@ -44,7 +52,11 @@ public struct S3StateStore: StateStore {
 
     public func currentLock() async throws -> LockInfo? {
         guard let data = try await connect().getObject(bucket, key: lockKey) else { return nil }
-        return try JSONDecoder().decode(LockInfo.self, from: data)
+        do {
+            return try JSONDecoder().decode(LockInfo.self, from: data)
+        } catch {
+            throw UnreadableLockError(location: location)
+        }
     }
 
     public func forceUnlock() async throws { try await connect().deleteKeys(bucket, [lockKey]) }

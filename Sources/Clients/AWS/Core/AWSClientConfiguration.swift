@@ -13,12 +13,15 @@ public struct AWSClientConfiguration: Sendable {
     /// Per-attempt timeout.
     public var timeout: TimeInterval
     public var retryPolicy: RetryPolicy
+    /// Shared by every client made from this configuration, as the SDKs share one per client.
+    public var retryBudget: SharedRetryBudget
     public var transport: any HTTPTransport
 
     public init(credentials: SigningCredentials, region: String, endpointURL: URL? = nil,
                 serviceEndpointURLs: [String: URL] = [:], s3Addressing: S3Addressing = .automatic,
                 timeout: TimeInterval = 30, retryPolicy: RetryPolicy = .default,
-                transport: any HTTPTransport = URLSessionTransport()) {
+                retryBudget: SharedRetryBudget = SharedRetryBudget(),
+                transport: any HTTPTransport = AutomaticTransport()) {
         self.credentials = credentials
         self.region = region
         self.endpointURL = endpointURL
@@ -26,6 +29,7 @@ public struct AWSClientConfiguration: Sendable {
         self.s3Addressing = s3Addressing
         self.timeout = timeout
         self.retryPolicy = retryPolicy
+        self.retryBudget = retryBudget
         self.transport = transport
     }
 

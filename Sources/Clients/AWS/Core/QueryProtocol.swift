@@ -15,7 +15,7 @@ struct QueryProtocolClient: Sendable {
     }
 
     /// Returns the `<ActionResult>` element (an empty one when the action returns nothing).
-    func call(_ action: String, _ parameters: [(String, String?)] = [], idempotent: Bool) async throws -> XMLTree {
+    func call(_ action: String, _ parameters: [(String, String?)] = []) async throws -> XMLTree {
         let fields = [("Action", action), ("Version", version)]
             + parameters.compactMap { name, value in value.map { (name, $0) } }
         let body = Data(fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }
@@ -24,7 +24,7 @@ struct QueryProtocolClient: Sendable {
         let response = try await executor.send(OperationRequest(
             action: action, method: "POST", origin: origin(endpoint.url), path: endpoint.basePath + "/",
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-            body: body, idempotent: idempotent))
+            body: body))
         guard let tree = try? XMLTree.parse(response.body), tree.name == "\(action)Response" else {
             throw AWSResponseError(service: executor.service, action: action,
                                    reason: String(decoding: response.body.prefix(200), as: UTF8.self))

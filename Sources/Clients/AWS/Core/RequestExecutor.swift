@@ -11,8 +11,9 @@ struct OperationRequest: Sendable {
     var query: [QueryParameter] = []
     var headers: [HTTPHeader] = []
     var body = Data()
-    /// Safe to send twice (the retry policy only repeats these).
-    var idempotent: Bool
+    /// Error codes that, answered to a repeat of this call after an attempt that may have been carried out,
+    /// mean that attempt did the work (CreateBucket: BucketAlreadyOwnedByYou): the call counts as done.
+    var doneIfRepeatAnswers: Set<String> = []
 }
 
 /// Signs, sends, retries and counts the calls of one service.
@@ -23,6 +24,7 @@ struct RequestExecutor: Sendable {
     let credentials: SigningCredentials
     let transport: any HTTPTransport
     let retryPolicy: RetryPolicy
+    let retryBudget: SharedRetryBudget
     let timeout: TimeInterval
     let counter: CallCounter
     var now: @Sendable () -> Date = { Date() }
@@ -38,33 +40,46 @@ struct RequestExecutor: Sendable {
         self.credentials = configuration.credentials
         self.transport = configuration.transport
         self.retryPolicy = configuration.retryPolicy
+        self.retryBudget = configuration.retryBudget
         self.timeout = configuration.timeout
         self.counter = counter
     }
 
     /// Returns 2xx answers; throws `AWSError` for the others once retries are exhausted, or the
-    /// `TransportError` of the last attempt.
+    /// `TransportError` of the last attempt. Every call is retried through throttling and transient
+    /// failures, within the shared retry budget.
     func send(_ operation: OperationRequest) async throws -> HTTPResponse {
         counter.record(service: service, action: operation.action)
         var attempt = 1
+        var spent = 0
+        var mayHaveBeenCarriedOut = false
         while true {
             let failure: AttemptFailure
             let thrown: Error
             do {
                 let response = try await transport.send(signed(operation), timeout: timeout)
-                if (200..<300).contains(response.status) { return response }
+                if (200..<300).contains(response.status) {
+                    retryBudget.succeeded(havingSpent: spent)
+                    return response
+                }
                 let error = AWSError.parse(service: service, status: response.status, body: response.body,
                                            headers: response.headers)
+                if mayHaveBeenCarriedOut, operation.doneIfRepeatAnswers.contains(error.code) {
+                    retryBudget.succeeded(havingSpent: spent)
+                    return HTTPResponse(status: 200, headers: response.headers)
+                }
                 failure = .service(status: error.status, code: error.code)
                 thrown = error
             } catch let error as TransportError {
                 failure = .transport(error)
                 thrown = error
             }
-            switch retryPolicy.decide(attempt: attempt, failure: failure, idempotent: operation.idempotent) {
+            switch retryBudget.decide(retryPolicy, attempt: attempt, failure: failure) {
             case .giveUp:
                 throw thrown
             case .retry(let delay):
+                spent += RetryBudget.cost(of: failure)
+                mayHaveBeenCarriedOut = mayHaveBeenCarriedOut || RetryPolicy.mayHaveBeenCarriedOut(failure)
                 counter.recordRetry()
                 try await sleep(delay)
                 attempt += 1

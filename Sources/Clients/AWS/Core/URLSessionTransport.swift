@@ -63,7 +63,9 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    static func classify(_ error: Error) -> TransportError {
+    static let brokenConnectionWords = ["Send failure", "Recv failure", "Connection reset", "Broken pipe"]
+
+    public static func classify(_ error: Error) -> TransportError {
         guard let urlError = error as? URLError else { return .other(String(describing: error)) }
         switch urlError.code {
         case .timedOut:
@@ -72,6 +74,10 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             return .connectionLost(urlError.localizedDescription)
         case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet:
             return .cannotConnect(urlError.localizedDescription)
+        case .unknown where brokenConnectionWords.contains(where: urlError.localizedDescription.contains):
+            // libcurl's CURLE_SEND_ERROR / CURLE_RECV_ERROR (a reused connection the server had closed, a
+            // reset) arrive as code -1 with curl's message.
+            return .connectionLost(urlError.localizedDescription)
         default:
             return .other("\(urlError.code.rawValue): \(urlError.localizedDescription)")
         }

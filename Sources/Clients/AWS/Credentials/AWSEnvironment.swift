@@ -71,7 +71,7 @@ public struct AWSEnvironment: Sendable {
     /// A full client configuration: credentials (assuming a role through STS when the profile says
     /// so), region, and endpoints (an explicit `endpointURL` wins over the environment's).
     public func configuration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
-                              transport: any HTTPTransport = URLSessionTransport()) async throws -> AWSClientConfiguration {
+                              transport: any HTTPTransport = AutomaticTransport()) async throws -> AWSClientConfiguration {
         let profile = explicit?.profile ?? profileName
         let region = region(profile: profile)
         let endpoints = endpointURLs()

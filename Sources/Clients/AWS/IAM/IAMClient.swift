@@ -3,8 +3,9 @@ import SigV4
 
 /// IAM's query API (roles, their inline and managed policies, tags; GetUser).
 ///
-/// Reads, and writes that set a state (put/attach/detach/tag/untag/update), are retried;
-/// creates and deletes are not, since a repeat after a lost answer would report a false error.
+/// Every call is retried through throttling and transient failures. A create or delete repeated after an
+/// attempt that was carried out answers EntityAlreadyExists or NoSuchEntity: callers judge those
+/// (a role's owner tags say whether it is theirs).
 public struct IAMClient: Sendable {
     public let endpoint: ServiceEndpoint
     public let calls: CallCounter
@@ -27,14 +28,14 @@ public struct IAMClient: Sendable {
         let result = try await query.call("CreateRole", [
             ("RoleName", name), ("AssumeRolePolicyDocument", assumeRolePolicyDocument), ("Path", path),
             ("Description", description), ("MaxSessionDuration", maxSessionDuration.map(String.init)),
-        ] + Self.tagParameters(tags), idempotent: false)
+        ] + Self.tagParameters(tags))
         return try role(result.child("Role"), "CreateRole")
     }
 
     /// nil when there is no such role.
     public func getRole(name: String) async throws -> IAMRole? {
         do {
-            let result = try await query.call("GetRole", [("RoleName", name)], idempotent: true)
+            let result = try await query.call("GetRole", [("RoleName", name)])
             return try role(result.child("Role"), "GetRole")
         } catch let error as AWSError where error.code == "NoSuchEntity" {
             return nil
@@ -44,7 +45,7 @@ public struct IAMClient: Sendable {
     public func listRoles(pathPrefix: String? = nil, marker: String? = nil, maxItems: Int? = nil) async throws -> IAMPage<IAMRole> {
         let result = try await query.call("ListRoles", [
             ("PathPrefix", pathPrefix), ("Marker", marker), ("MaxItems", maxItems.map(String.init)),
-        ], idempotent: true)
+        ])
         return page(result, (result.child("Roles")?.children("member") ?? []).map(IAMRole.init))
     }
 
@@ -56,32 +57,31 @@ public struct IAMClient: Sendable {
     public func updateRole(name: String, description: String? = nil, maxSessionDuration: Int? = nil) async throws {
         _ = try await query.call("UpdateRole", [
             ("RoleName", name), ("Description", description), ("MaxSessionDuration", maxSessionDuration.map(String.init)),
-        ], idempotent: true)
+        ])
     }
 
     public func updateAssumeRolePolicy(roleName: String, policyDocument: String) async throws {
-        _ = try await query.call("UpdateAssumeRolePolicy", [("RoleName", roleName), ("PolicyDocument", policyDocument)],
-                                 idempotent: true)
+        _ = try await query.call("UpdateAssumeRolePolicy", [("RoleName", roleName), ("PolicyDocument", policyDocument)])
     }
 
     public func deleteRole(name: String) async throws {
-        _ = try await query.call("DeleteRole", [("RoleName", name)], idempotent: false)
+        _ = try await query.call("DeleteRole", [("RoleName", name)])
     }
 
     // MARK: Role tags
 
     public func tagRole(name: String, tags: [IAMTag]) async throws {
-        _ = try await query.call("TagRole", [("RoleName", name)] + Self.tagParameters(tags), idempotent: true)
+        _ = try await query.call("TagRole", [("RoleName", name)] + Self.tagParameters(tags))
     }
 
     public func untagRole(name: String, keys: [String]) async throws {
         let parameters = keys.enumerated().map { ("TagKeys.member.\($0.offset + 1)", Optional($0.element)) }
-        _ = try await query.call("UntagRole", [("RoleName", name)] + parameters, idempotent: true)
+        _ = try await query.call("UntagRole", [("RoleName", name)] + parameters)
     }
 
     public func listRoleTags(name: String) async throws -> [IAMTag] {
         try await collect { marker in
-            let result = try await query.call("ListRoleTags", [("RoleName", name), ("Marker", marker)], idempotent: true)
+            let result = try await query.call("ListRoleTags", [("RoleName", name), ("Marker", marker)])
             return page(result, IAMTag.list(result.child("Tags")))
         }
     }
@@ -91,14 +91,13 @@ public struct IAMClient: Sendable {
     public func putRolePolicy(roleName: String, policyName: String, policyDocument: String) async throws {
         _ = try await query.call("PutRolePolicy", [
             ("RoleName", roleName), ("PolicyName", policyName), ("PolicyDocument", policyDocument),
-        ], idempotent: true)
+        ])
     }
 
     /// The decoded policy JSON, or nil when the role has no such inline policy.
     public func getRolePolicy(roleName: String, policyName: String) async throws -> String? {
         do {
-            let result = try await query.call("GetRolePolicy", [("RoleName", roleName), ("PolicyName", policyName)],
-                                              idempotent: true)
+            let result = try await query.call("GetRolePolicy", [("RoleName", roleName), ("PolicyName", policyName)])
             return result.value("PolicyDocument").map(PolicyDocument.decode)
         } catch let error as AWSError where error.code == "NoSuchEntity" {
             return nil
@@ -107,31 +106,28 @@ public struct IAMClient: Sendable {
 
     public func listRolePolicies(roleName: String) async throws -> [String] {
         try await collect { marker in
-            let result = try await query.call("ListRolePolicies", [("RoleName", roleName), ("Marker", marker)],
-                                              idempotent: true)
+            let result = try await query.call("ListRolePolicies", [("RoleName", roleName), ("Marker", marker)])
             return page(result, (result.child("PolicyNames")?.children("member") ?? []).map { $0.text.trimmed })
         }
     }
 
     public func deleteRolePolicy(roleName: String, policyName: String) async throws {
-        _ = try await query.call("DeleteRolePolicy", [("RoleName", roleName), ("PolicyName", policyName)],
-                                 idempotent: false)
+        _ = try await query.call("DeleteRolePolicy", [("RoleName", roleName), ("PolicyName", policyName)])
     }
 
     // MARK: Managed policies
 
     public func attachRolePolicy(roleName: String, policyArn: String) async throws {
-        _ = try await query.call("AttachRolePolicy", [("RoleName", roleName), ("PolicyArn", policyArn)], idempotent: true)
+        _ = try await query.call("AttachRolePolicy", [("RoleName", roleName), ("PolicyArn", policyArn)])
     }
 
     public func detachRolePolicy(roleName: String, policyArn: String) async throws {
-        _ = try await query.call("DetachRolePolicy", [("RoleName", roleName), ("PolicyArn", policyArn)], idempotent: true)
+        _ = try await query.call("DetachRolePolicy", [("RoleName", roleName), ("PolicyArn", policyArn)])
     }
 
     public func listAttachedRolePolicies(roleName: String) async throws -> [AttachedPolicy] {
         try await collect { marker in
-            let result = try await query.call("ListAttachedRolePolicies", [("RoleName", roleName), ("Marker", marker)],
-                                              idempotent: true)
+            let result = try await query.call("ListAttachedRolePolicies", [("RoleName", roleName), ("Marker", marker)])
             return page(result, (result.child("AttachedPolicies")?.children("member") ?? []).map {
                 AttachedPolicy(policyName: $0.value("PolicyName") ?? "", policyArn: $0.value("PolicyArn") ?? "")
             })
@@ -142,7 +138,7 @@ public struct IAMClient: Sendable {
 
     /// The named user, or the caller's own user when `name` is nil.
     public func getUser(name: String? = nil) async throws -> IAMUser {
-        let result = try await query.call("GetUser", [("UserName", name)], idempotent: true)
+        let result = try await query.call("GetUser", [("UserName", name)])
         guard let user = result.child("User") else {
             throw AWSResponseError(service: "iam", action: "GetUser", reason: "no User element")
         }

@@ -13,7 +13,8 @@ extension S3Client {
         let body = region == "us-east-1" ? Data()
             : XMLTree("CreateBucketConfiguration", [XMLTree("LocationConstraint", text: region)])
                 .document(namespace: Self.namespace)
-        _ = try await send("CreateBucket", "PUT", bucket: bucket, body: body, idempotent: false)
+        // A repeat after an attempt that may have created the bucket finds it ours: that attempt did the work.
+        _ = try await send("CreateBucket", "PUT", bucket: bucket, body: body, doneIfRepeatAnswers: ["BucketAlreadyOwnedByYou"])
     }
 
     /// The bucket's region when it exists and is reachable; nil when it does not exist.
@@ -28,7 +29,7 @@ extension S3Client {
     }
 
     public func deleteBucket(_ bucket: String) async throws {
-        _ = try await send("DeleteBucket", "DELETE", bucket: bucket)
+        _ = try await send("DeleteBucket", "DELETE", bucket: bucket, doneIfRepeatAnswers: ["NoSuchBucket"])
     }
 
     public func listBuckets() async throws -> [BucketSummary] {

@@ -38,7 +38,7 @@ public struct S3Client: Sendable {
     /// Sends one S3 call for `bucket` (nil: the service root, as ListBuckets).
     func send(_ action: String, _ method: String, bucket: String?, key: String? = nil,
               query: [QueryParameter] = [], headers: [HTTPHeader] = [], body: Data = Data(),
-              idempotent: Bool? = nil) async throws -> HTTPResponse {
+              doneIfRepeatAnswers: Set<String> = []) async throws -> HTTPResponse {
         let (origin, path) = bucket.map { location(bucket: $0, key: key) }
             ?? (origin(endpoint.url), endpoint.basePath + "/")
         var headers = headers
@@ -47,7 +47,7 @@ public struct S3Client: Sendable {
         }
         return try await executor.send(OperationRequest(
             action: action, method: method, origin: origin, path: path, query: query, headers: headers, body: body,
-            idempotent: idempotent ?? ["GET", "HEAD", "PUT", "DELETE"].contains(method)))
+            doneIfRepeatAnswers: doneIfRepeatAnswers))
     }
 
     /// A configuration document, or nil when S3 answers with the "not configured" code given.

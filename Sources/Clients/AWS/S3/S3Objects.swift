@@ -57,7 +57,7 @@ extension S3Client {
             // A repeated batch deletes nothing new, so the POST is safe to retry.
             let response = try await send("DeleteObjects", "POST", bucket: bucket, query: [QueryParameter("delete")],
                                           headers: [HTTPHeader("Content-MD5", PayloadHash.md5Base64(body))],
-                                          body: body, idempotent: true)
+                                          body: body)
             let tree = try parse(response, "DeleteObjects")
             let failures = tree.children("Error").map {
                 DeleteObjectsResult.Failure(key: $0.value("Key") ?? "", versionId: $0.value("VersionId"),

@@ -31,7 +31,7 @@ public struct STSClient: Sendable {
     }
 
     public func getCallerIdentity() async throws -> CallerIdentity {
-        let result = try await query.call("GetCallerIdentity", idempotent: true)
+        let result = try await query.call("GetCallerIdentity")
         return CallerIdentity(account: result.value("Account")?.trimmed ?? "", arn: result.value("Arn")?.trimmed ?? "",
                               userId: result.value("UserId")?.trimmed ?? "")
     }
@@ -42,7 +42,7 @@ public struct STSClient: Sendable {
         let result = try await query.call("AssumeRole", [
             ("RoleArn", roleArn), ("RoleSessionName", sessionName), ("ExternalId", externalId),
             ("DurationSeconds", durationSeconds.map(String.init)),
-        ], idempotent: true)
+        ])
         guard let credentials = result.child("Credentials"),
               let accessKeyId = credentials.value("AccessKeyId")?.trimmed,
               let secret = credentials.value("SecretAccessKey")?.trimmed else {
