@@ -81,6 +81,9 @@ public final class AWSConnection: @unchecked Sendable {
         let chain = RefreshingCredentials {
             do {
                 return try await aws.credentials(explicit: explicit, base: base)
+            } catch CredentialsError.sourceFailed(let source, let reason, let hint) {
+                // The source that applied failed: its own hint says what to do.
+                throw Diagnostic("no usable AWS credentials for \(settings.origin): \(source): \(reason)", at: nil, hint: hint)
             } catch {
                 let local = settings.credentialsFile?.hasSuffix(".infra/local/aws-credentials") == true
                 throw Diagnostic("no usable AWS credentials for \(settings.origin): \(error)", at: nil,
