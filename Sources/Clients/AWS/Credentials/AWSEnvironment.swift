@@ -42,8 +42,9 @@ public struct ExplicitProfile: Sendable, Equatable {
     }
 }
 
-/// Resolves credentials, region and endpoints the way the AWS CLI and SDKs do, from environment
-/// variables and the shared `~/.aws/credentials` and `~/.aws/config` files.
+/// Resolves credentials, region and endpoints the way the AWS CLI and SDKs do: environment variables,
+/// the shared `~/.aws/credentials` and `~/.aws/config` files (roles, web identity, SSO, processes), then
+/// container and instance credentials. The order is botocore's `create_credential_resolver`.
 public struct AWSEnvironment: Sendable {
     public var variables: [String: String]
     public var homeDirectory: String
