@@ -45,13 +45,19 @@ final class ConnectionSettingsTests: XCTestCase {
         var settings = try resolve([:], generic)
         XCTAssertEqual(settings.account, "from-connections-toml", "connections.toml before config.toml")
         XCTAssertEqual(settings.user, "toml_user", "the named connection before SNOWFLAKE_USER")
-        XCTAssertEqual(settings.warehouse, "CONFIG_WH", "config.toml [connections.prod] before SNOWFLAKE_WAREHOUSE")
+        XCTAssertEqual(settings.warehouse, "GENERIC_WH", "with a connections.toml, config.toml's connections are not read")
         XCTAssertEqual(settings.schema, "GENERIC_SCHEMA", "generic variables fill what no connection sets")
 
         settings = try resolve(["role": .string("BLOCK_ROLE")], generic.merging(["SNOWFLAKE_CONNECTIONS_PROD_USER": "per_connection_user",
                                                                                "SNOWFLAKE_CONNECTIONS_PROD_ROLE": "PER_CONNECTION_ROLE"]) { a, _ in a })
         XCTAssertEqual(settings.user, "per_connection_user", "SNOWFLAKE_CONNECTIONS_<NAME>_<KEY> before the files")
         XCTAssertEqual(settings.role, "BLOCK_ROLE", "the environment file's block first")
+
+        try FileManager.default.removeItem(at: home.appendingPathComponent(".snowflake/connections.toml"))
+        settings = try resolve([:], generic.merging(["SNOWFLAKE_DEFAULT_CONNECTION_NAME": "prod"]) { a, _ in a })
+        XCTAssertEqual(settings.account, "from-config-toml")
+        XCTAssertEqual(settings.warehouse, "CONFIG_WH", "config.toml [connections.prod] before SNOWFLAKE_WAREHOUSE")
+        XCTAssertEqual(settings.user, "generic_user")
     }
 
     func testConnectionNameAndSnowflakeHome() throws {

@@ -4,8 +4,8 @@ import SnowflakeSQLAPI
 
 /// Where and as whom infra talks to Snowflake, gathered with the Snowflake CLI's precedence. Each setting
 /// comes from the first of: the environment file's `snowflake:` block (our command line);
-/// `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>`; the named connection in `connections.toml`; the same in
-/// `config.toml` `[connections.<name>]`; generic `SNOWFLAKE_<KEY>` variables. The files live in
+/// `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>`; the named connection in `connections.toml`, or in `config.toml`
+/// `[connections.<name>]` when there is no connections.toml; generic `SNOWFLAKE_<KEY>` variables. The files live in
 /// `SNOWFLAKE_HOME` (else ~/.snowflake); the connection is the block's `connection:`, else
 /// `SNOWFLAKE_DEFAULT_CONNECTION_NAME`, else the files' `default_connection_name`, else `default`.
 public struct SnowflakeConnectionSettings: Sendable, Equatable {
@@ -52,7 +52,9 @@ public struct SnowflakeConnectionSettings: Sendable, Equatable {
             ?? files.connections?.defaultName ?? files.config?.defaultName ?? "default"
         let variablePrefix = "SNOWFLAKE_CONNECTIONS_\(connectionName.uppercased())_"
         let fromConnections = files.connections?.connections[connectionName]
-        let fromConfig = files.config?.connections[connectionName]
+        // "If a connections.toml file exists, Snowflake CLI uses the connections defined in it instead of
+        // those defined in the config.toml file" (Configuring Snowflake CLI).
+        let fromConfig = files.connections == nil ? files.config?.connections[connectionName] : nil
         if block["connection"] != nil, fromConnections == nil, fromConfig == nil,
            !environment.keys.contains(where: { $0.hasPrefix(variablePrefix) }) {
             throw Diagnostic("no connection named '\(connectionName)' in \(folder)/connections.toml or \(folder)/config.toml", at:
