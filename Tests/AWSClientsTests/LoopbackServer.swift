@@ -125,7 +125,8 @@ final class LoopbackServer: @unchecked Sendable {
 
     func stop() {
         if process.isRunning {
-            // SIGKILL: a child of the test runner may inherit SIGTERM ignored (seen on Linux).
+            // SIGKILL: SIGTERM was seen not to end the server (a child spawned from a worker thread inherits
+            // that thread's signal mask), and SIGKILL cannot be blocked.
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
