@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),
-        .target(name: "AWSClients", dependencies: ["SigV4"], path: "Sources/Clients/AWS"),
+        .target(name: "AWSClients", dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/AWS"),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], path: "Tests/SigV4Tests", exclude: ["Fixtures"]),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "SigV4"], path: "Tests/AWSClientsTests"),
     ]

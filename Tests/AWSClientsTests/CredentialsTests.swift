@@ -22,7 +22,8 @@ final class CredentialsTests: XCTestCase {
     }
 
     func environment(_ variables: [String: String] = [:]) -> AWSEnvironment {
-        AWSEnvironment(variables: variables.merging(["HOME": home.path]) { a, _ in a })
+        // Instance metadata off: these tests never reach for 169.254.169.254.
+        AWSEnvironment(variables: variables.merging(["HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true"]) { a, _ in a })
     }
 
     func base(_ transport: any HTTPTransport = FakeTransport([])) -> AWSClientConfiguration {

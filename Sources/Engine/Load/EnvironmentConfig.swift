@@ -58,8 +58,11 @@ public struct EnvironmentConfig: Sendable {
         PropertySchema("private_key_passphrase_env", .string, summary: "the variable holding the key's passphrase"),
         PropertySchema("authenticator", .enumeration(["snowflake_jwt", "oauth", "programmatic_access_token"], caseInsensitive: true)),
         PropertySchema("token_file", .string, summary: "a file holding an OAuth or programmatic access token"),
-        PropertySchema("connection", .string, summary: "a connection name in ~/.snowflake/connections.toml"),
+        PropertySchema("connection", .string, summary: "a connection in connections.toml or config.toml of SNOWFLAKE_HOME (~/.snowflake)"),
         PropertySchema("endpoint", .string, summary: "a custom SQL API endpoint such as the local emulator"),
+        PropertySchema("host", .string, summary: "the account's host name; SNOWFLAKE_HOST or <account>.snowflakecomputing.com otherwise"),
+        PropertySchema("port", .int, summary: "443 unless set"),
+        PropertySchema("protocol", .enumeration(["https", "http"], caseInsensitive: true), summary: "https unless set"),
     ]
 
     static let backendSchema: [PropertySchema] = [

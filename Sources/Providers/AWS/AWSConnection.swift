@@ -3,8 +3,10 @@ import Foundation
 import InfraEngine
 
 /// The environment's AWS connection, opened on first use: credentials resolved as the AWS tools do (the
-/// environment file's profile and credentials file, AWS_* variables, ~/.aws files, role_arn profiles),
-/// then an optional `assume_role` into the target account. Loading a stack never reaches this.
+/// environment file's profile and credentials file, then the SDKs' chain: AWS_* variables, ~/.aws profiles
+/// with role_arn, web identity, SSO, static keys or credential_process, container credentials, instance
+/// metadata), then an optional `assume_role` into the target account. Temporary credentials are refreshed
+/// before they expire. Loading a stack never reaches this.
 public final class AWSConnection: @unchecked Sendable {
     public struct Settings: Sendable {
         public var region: String?
@@ -38,7 +40,13 @@ public final class AWSConnection: @unchecked Sendable {
     public let calls = CallCounter()
     private let environment: [String: String]
     private let lock = NSLock()
-    private var opened: Task<AWSClientConfiguration, Error>?
+    private var opened: Opened?
+
+    /// Region, endpoints and transport, with the credentials that sign (refreshed before they expire).
+    private struct Opened: Sendable {
+        var base: AWSClientConfiguration
+        var credentials: RefreshingCredentials
+    }
 
     public init(settings: Settings, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.settings = settings
@@ -47,39 +55,54 @@ public final class AWSConnection: @unchecked Sendable {
 
     public var region: String { settings.region ?? AWSEnvironment(variables: environment).region(profile: settings.profile) }
 
+    /// A configuration with current credentials: clients are made per operation, so each one signs with
+    /// credentials valid for at least the refresh margin.
     func configuration() async throws -> AWSClientConfiguration {
-        let task: Task<AWSClientConfiguration, Error> = lock.withLock {
+        let connection: Opened = lock.withLock {
             if let opened { return opened }
-            let task = Task { try await self.open() }
-            opened = task
-            return task
+            let fresh = open()
+            opened = fresh
+            return fresh
         }
-        return try await task.value
+        var configuration = connection.base
+        configuration.credentials = try await connection.credentials.current().credentials
+        return configuration
     }
 
-    private func open() async throws -> AWSClientConfiguration {
+    private func open() -> Opened {
         var variables = environment
         if let configFile = settings.configFile { variables["AWS_CONFIG_FILE"] = configFile }
         if let region = settings.region { variables["AWS_REGION"] = region }
         let aws = AWSEnvironment(variables: variables)
         let explicit = settings.profile != nil || settings.credentialsFile != nil
             ? ExplicitProfile(credentialsFile: settings.credentialsFile, profile: settings.profile) : nil
-        var configuration: AWSClientConfiguration
-        do {
-            configuration = try await aws.configuration(explicit: explicit, endpointURL: settings.endpoint.flatMap(URL.init(string:)))
-        } catch {
-            let local = settings.credentialsFile?.hasSuffix(".infra/local/aws-credentials") == true
-            throw Diagnostic("no usable AWS credentials for \(settings.origin): \(error)", at: nil,
-                             hint: local ? "start the local endpoints with: infra local up"
-                                : "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile in the environment's aws block")
+        let base = aws.baseConfiguration(explicit: explicit, endpointURL: settings.endpoint.flatMap(URL.init(string:)))
+        let settings = self.settings
+        let chain = RefreshingCredentials {
+            do {
+                return try await aws.credentials(explicit: explicit, base: base)
+            } catch CredentialsError.sourceFailed(let source, let reason, let hint) {
+                // The source that applied failed: its own hint says what to do.
+                throw Diagnostic("no usable AWS credentials for \(settings.origin): \(source): \(reason)", at: nil, hint: hint)
+            } catch {
+                let local = settings.credentialsFile?.hasSuffix(".infra/local/aws-credentials") == true
+                throw Diagnostic("no usable AWS credentials for \(settings.origin): \(error)", at: nil,
+                                 hint: local ? "start the local endpoints with: infra local up"
+                                    : "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile in the environment's aws block")
+            }
         }
-        if let role = settings.assumeRoleARN {
-            let sts = STSClient(configuration: configuration, calls: calls)
-            let assumed = try await sts.assumeRole(roleArn: role, sessionName: settings.assumeRoleSessionName ?? "infra",
-                                                   externalId: settings.assumeRoleExternalID)
-            configuration.credentials = assumed.credentials
+        guard let role = settings.assumeRoleARN else { return Opened(base: base, credentials: chain) }
+        let calls = self.calls
+        let assumed = RefreshingCredentials {
+            let source = try await chain.current()
+            var configuration = base
+            configuration.credentials = source.credentials
+            let result = try await STSClient(configuration: configuration, calls: calls).assumeRole(
+                roleArn: role, sessionName: settings.assumeRoleSessionName ?? "infra", externalId: settings.assumeRoleExternalID)
+            return ResolvedCredentials(credentials: result.credentials, source: "role \(role) (\(source.source))",
+                                       expiration: result.expiration)
         }
-        return configuration
+        return Opened(base: base, credentials: assumed)
     }
 
     public func s3() async throws -> S3Adapter { S3Adapter(client: S3Client(configuration: try await configuration(), calls: calls)) }

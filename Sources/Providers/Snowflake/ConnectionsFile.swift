@@ -1,62 +1,52 @@
 import Foundation
 
-/// `~/.snowflake/connections.toml` as the Snowflake CLI and Python connector read it: one table per named
-/// connection (`[name]`, or `[connections.name]` in config.toml style) of string, number and boolean keys.
-/// Only that subset of TOML is accepted; anything else is an error naming the line.
+/// The Snowflake CLI's and Python connector's connection files in the Snowflake home folder
+/// (`SNOWFLAKE_HOME`, else ~/.snowflake, else the XDG config folder ~/.config/snowflake):
+/// `connections.toml` holds one table per connection (`[name]`), `config.toml` holds them under
+/// `[connections.name]`; both may set `default_connection_name` at the top.
 struct ConnectionsFile {
+    var path: String
     var connections: [String: [String: String]] = [:]
     var defaultName: String?
 
-    struct ParseError: Error, CustomStringConvertible {
-        var file: String, line: Int, message: String
-        var description: String { "\(file):\(line): \(message)" }
-    }
-
-    init(text: String, file: String) throws {
-        var current: String?
-        for (index, rawLine) in text.components(separatedBy: .newlines).enumerated() {
-            let line = Self.stripComment(rawLine).trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw ParseError(file: file, line: index + 1, message: "a table header must end with ]") }
-                var name = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                if name.hasPrefix("connections.") { name.removeFirst("connections.".count) }
-                name = Self.unquote(name)
-                current = name
-                connections[name, default: [:]] = connections[name] ?? [:]
-                continue
-            }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw ParseError(file: file, line: index + 1, message: "expected `key = value`")
-            }
-            let key = Self.unquote(line[..<eq].trimmingCharacters(in: .whitespaces)).lowercased()
-            let value = Self.unquote(line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces))
-            if let current { connections[current]?[key] = value } else if key == "default_connection_name" { defaultName = value }
+    /// `connectionsTable` is nil for connections.toml (top-level tables) and `connections` for config.toml.
+    init(text: String, path: String, connectionsTable: String?) throws {
+        self.path = path
+        let document = try TOMLParser.parse(text, file: path)
+        defaultName = document["default_connection_name"]?.settingText
+        let tables: [String: TOMLValue]
+        if let connectionsTable {
+            tables = document[connectionsTable]?.table ?? [:]
+        } else {
+            tables = document.filter { $0.value.table != nil }
+        }
+        for (name, value) in tables {
+            guard let table = value.table else { continue }
+            connections[name] = Dictionary(table.compactMap { key, value in value.settingText.map { (key.lowercased(), $0) } },
+                                           uniquingKeysWith: { first, _ in first })
         }
     }
 
-    static func load(environment: [String: String], home: String) throws -> ConnectionsFile? {
-        let folder = environment["SNOWFLAKE_HOME"] ?? "\(home)/.snowflake"
-        let path = "\(folder)/connections.toml"
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try ConnectionsFile(text: String(decoding: data, as: UTF8.self), file: path)
+    /// The folder the files live in, for reading and for messages.
+    static func home(environment: [String: String], home: String) -> String {
+        if let folder = environment["SNOWFLAKE_HOME"], !folder.isEmpty {
+            return folder.hasPrefix("~/") ? home + folder.dropFirst() : folder
+        }
+        let dotted = "\(home)/.snowflake"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dotted, isDirectory: &isDirectory), isDirectory.boolValue { return dotted }
+        let xdg = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.config"
+        let alternative = "\(xdg)/snowflake"
+        return FileManager.default.fileExists(atPath: alternative) ? alternative : dotted
     }
 
-    private static func stripComment(_ line: String) -> String {
-        var inString: Character?
-        for (offset, ch) in line.enumerated() {
-            if let quote = inString { if ch == quote { inString = nil } } else if ch == "\"" || ch == "'" { inString = ch } else if ch == "#" {
-                return String(line.prefix(offset))
-            }
+    /// connections.toml, then config.toml; a file that is absent is nil.
+    static func load(folder: String) throws -> (connections: ConnectionsFile?, config: ConnectionsFile?) {
+        func read(_ name: String, table: String?) throws -> ConnectionsFile? {
+            let path = "\(folder)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return try ConnectionsFile(text: String(decoding: data, as: UTF8.self), path: path, connectionsTable: table)
         }
-        return line
-    }
-
-    private static func unquote(_ s: String) -> String {
-        if s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f {
-            let inner = String(s.dropFirst().dropLast())
-            return f == "\"" ? inner.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\") : inner
-        }
-        return s
+        return (try read("connections.toml", table: nil), try read("config.toml", table: "connections"))
     }
 }

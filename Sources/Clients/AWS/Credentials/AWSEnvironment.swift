@@ -6,10 +6,29 @@ public struct ResolvedCredentials: Sendable, Equatable, CustomStringConvertible 
     public var credentials: SigningCredentials
     /// e.g. `environment`, `profile dev in /home/me/.aws/credentials`, `role arn:… via profile dev`.
     public var source: String
-    /// ISO 8601 expiry of temporary credentials from AssumeRole.
+    /// ISO 8601 expiry of temporary credentials (STS, SSO, processes, container and instance metadata).
     public var expiration: String?
 
     public var description: String { "\(credentials) from \(source)" }
+
+    public init(credentials: SigningCredentials, source: String, expiration: String?) {
+        self.credentials = credentials
+        self.source = source
+        self.expiration = expiration
+    }
+
+    /// When temporary credentials stop working; nil for long-term keys.
+    public var expiresAt: Date? { expiration.flatMap(Self.date(iso8601:)) }
+
+    static func date(iso8601 text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+
+    static func iso8601(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 }
 
 /// A credentials file and profile named explicitly by the caller (our environment file), which
@@ -23,11 +42,14 @@ public struct ExplicitProfile: Sendable, Equatable {
     }
 }
 
-/// Resolves credentials, region and endpoints the way the AWS CLI and SDKs do, from environment
-/// variables and the shared `~/.aws/credentials` and `~/.aws/config` files.
+/// Resolves credentials, region and endpoints the way the AWS CLI and SDKs do: environment variables,
+/// the shared `~/.aws/credentials` and `~/.aws/config` files (roles, web identity, SSO, processes), then
+/// container and instance credentials. The order is botocore's `create_credential_resolver`.
 public struct AWSEnvironment: Sendable {
     public var variables: [String: String]
     public var homeDirectory: String
+    /// Where ECS's agent answers relative container-credential URIs; tests point this at a loopback server.
+    var containerAgent = ContainerCredentials.agentAddress
 
     public init(variables: [String: String] = ProcessInfo.processInfo.environment, homeDirectory: String? = nil) {
         self.variables = variables
@@ -68,37 +90,90 @@ public struct AWSEnvironment: Sendable {
         return (nonEmpty("AWS_ENDPOINT_URL").flatMap(URL.init(string:)), perService)
     }
 
-    /// A full client configuration: credentials (assuming a role through STS when the profile says
-    /// so), region, and endpoints (an explicit `endpointURL` wins over the environment's).
-    public func configuration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
-                              transport: any HTTPTransport = AutomaticTransport()) async throws -> AWSClientConfiguration {
-        let profile = explicit?.profile ?? profileName
-        let region = region(profile: profile)
+    /// Region and endpoints (an explicit `endpointURL` wins over the environment's), without credentials.
+    public func baseConfiguration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
+                                  transport: any HTTPTransport = AutomaticTransport()) -> AWSClientConfiguration {
         let endpoints = endpointURLs()
-        var configuration = AWSClientConfiguration(
-            credentials: SigningCredentials(accessKeyId: "", secretAccessKey: ""), region: region,
+        return AWSClientConfiguration(
+            credentials: SigningCredentials(accessKeyId: "", secretAccessKey: ""), region: region(profile: explicit?.profile ?? profileName),
             endpointURL: endpointURL ?? endpoints.all,
             serviceEndpointURLs: endpointURL == nil ? endpoints.perService : [:], transport: transport)
+    }
+
+    /// A full client configuration: credentials from the chain, region, and endpoints.
+    public func configuration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
+                              transport: any HTTPTransport = AutomaticTransport()) async throws -> AWSClientConfiguration {
+        var configuration = baseConfiguration(explicit: explicit, endpointURL: endpointURL, transport: transport)
         configuration.credentials = try await credentials(explicit: explicit, base: configuration).credentials
         return configuration
     }
 
-    /// The chain: an explicit profile from the caller; then `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
-    /// (+ `AWS_SESSION_TOKEN`); then the `AWS_PROFILE` (or `default`) profile of the shared files.
-    /// `base` supplies region, endpoints and transport for STS when a profile assumes a role.
+    /// The chain, in botocore's order (the AWS SDKs' default chain):
+    /// 1. a profile named by the caller (our environment file), like `--profile`: the profile sources
+    ///    below, without the environment variables;
+    /// 2. `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`);
+    /// 3. the `AWS_PROFILE` (or `default`) profile: `role_arn` with `source_profile`/`credential_source`;
+    ///    web identity (the profile's `web_identity_token_file`, or `AWS_WEB_IDENTITY_TOKEN_FILE` with
+    ///    `AWS_ROLE_ARN`); SSO; static keys of the credentials file; `credential_process`; static keys of
+    ///    the config file;
+    /// 4. ECS container credentials (`AWS_CONTAINER_CREDENTIALS_*`);
+    /// 5. EC2 instance metadata (IMDSv2) unless `AWS_EC2_METADATA_DISABLED=true`.
+    /// `base` supplies region, endpoints and transport for the STS, SSO and metadata calls.
     public func credentials(explicit: ExplicitProfile? = nil, base: AWSClientConfiguration) async throws -> ResolvedCredentials {
+        var tried: [String] = []
         if let explicit, explicit.profile != nil || explicit.credentialsFile != nil {
-            return try await profileCredentials(explicit.profile ?? profileName, files: files(explicit: explicit),
-                                                base: base, chain: [])
+            let name = explicit.profile ?? profileName
+            let files = files(explicit: explicit)
+            guard files.has(profile: name) else {
+                throw CredentialsError.profileNotFound(profile: name, files: [files.credentialsPath, files.configPath])
+            }
+            if let found = try await profileChain(name, files: files, base: base, chain: [], environmentAllowed: false) { return found }
+            throw CredentialsError.incompleteProfile(profile: name, reason: Self.profileNeeds)
         }
         if let fromEnvironment = environmentCredentials() { return fromEnvironment }
+        tried.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
         let files = files(explicit: nil)
-        guard files.has(profile: profileName) else {
-            throw CredentialsError.noCredentials(tried: [
-                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", "profile \(profileName) in \(credentialsPath) and \(configPath)",
-            ])
+        if files.has(profile: profileName) {
+            if let found = try await profileChain(profileName, files: files, base: base, chain: [], environmentAllowed: true) {
+                return found
+            }
+        } else if nonEmpty("AWS_PROFILE") ?? nonEmpty("AWS_DEFAULT_PROFILE") != nil {
+            throw CredentialsError.profileNotFound(profile: profileName, files: [files.credentialsPath, files.configPath])
+        } else if let webIdentity = try webIdentity(profile: nil, files: files, environmentAllowed: true) {
+            return try await webIdentity.resolve(base: base)
         }
-        return try await profileCredentials(profileName, files: files, base: base, chain: [])
+        tried.append("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)")
+        tried.append("profile \(profileName) in \(credentialsPath) and \(configPath)")
+        if let container = try ContainerCredentials(variables: variables, agent: containerAgent) {
+            return try await container.resolve(transport: base.transport)
+        }
+        tried.append("container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI)")
+        if let metadata = instanceMetadata(files: files) {
+            do {
+                return try await metadata.resolve(transport: base.transport)
+            } catch is CredentialsError where !metadata.explicit {
+                // Off EC2 the default address does not answer: that source just does not apply.
+                tried.append("\(metadata.source) (no credentials there)")
+            }
+        } else {
+            tried.append("instance metadata (disabled by AWS_EC2_METADATA_DISABLED)")
+        }
+        throw CredentialsError.noCredentials(tried: tried)
+    }
+
+    static let profileNeeds = "needs aws_access_key_id and aws_secret_access_key, or role_arn"
+
+
+    func instanceMetadata(files: ProfileFiles) -> InstanceMetadataCredentials? {
+        if nonEmpty("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
+        if let text = nonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? files.setting("ec2_metadata_service_endpoint", profile: profileName),
+           let url = URL(string: text) {
+            return InstanceMetadataCredentials(endpoint: url, explicit: true)
+        }
+        let ipv6 = (nonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+            ?? files.setting("ec2_metadata_service_endpoint_mode", profile: profileName))?.lowercased() == "ipv6"
+        return InstanceMetadataCredentials(endpoint: ipv6 ? InstanceMetadataCredentials.ipv6Endpoint : InstanceMetadataCredentials.defaultEndpoint,
+                                           explicit: false)
     }
 
     func environmentCredentials() -> ResolvedCredentials? {
@@ -115,24 +190,68 @@ public struct AWSEnvironment: Sendable {
                             configPath: configPath, config: SharedConfigFile.load(path: configPath, isConfigFile: true))
     }
 
-    func profileCredentials(_ name: String, files: ProfileFiles, base: AWSClientConfiguration,
-                            chain: [String]) async throws -> ResolvedCredentials {
+    /// The profile sources in order; nil when the profile holds none of them.
+    func profileChain(_ name: String, files: ProfileFiles, base: AWSClientConfiguration, chain: [String],
+                      environmentAllowed: Bool) async throws -> ResolvedCredentials? {
         if chain.contains(name) { throw CredentialsError.sourceProfileCycle(chain + [name]) }
         guard files.has(profile: name) else {
             throw CredentialsError.profileNotFound(profile: name, files: [files.credentialsPath, files.configPath])
         }
-        if let roleArn = files.setting("role_arn", profile: name) {
+        if let roleArn = files.setting("role_arn", profile: name), files.setting("web_identity_token_file", profile: name) == nil {
             return try await assumeRole(roleArn, profile: name, files: files, base: base, chain: chain + [name])
         }
-        guard let id = files.setting("aws_access_key_id", profile: name),
-              let secret = files.setting("aws_secret_access_key", profile: name) else {
-            throw CredentialsError.incompleteProfile(
-                profile: name, reason: "needs aws_access_key_id and aws_secret_access_key, or role_arn")
+        if let webIdentity = try webIdentity(profile: name, files: files, environmentAllowed: environmentAllowed) {
+            return try await webIdentity.resolve(base: base)
+        }
+        if let sso = try SSOProfile(profile: name, files: files) {
+            return try await sso.resolve(home: homeDirectory, portal: nonEmpty("AWS_ENDPOINT_URL_SSO").flatMap(URL.init(string:)),
+                                         transport: base.transport)
+        }
+        if let found = try staticKeys(name, in: files.credentials, path: files.credentialsPath) { return found }
+        if let command = files.setting("credential_process", profile: name) {
+            return try await ProcessCredentials.resolve(commandLine: command, profile: name, environment: variables)
+        }
+        return try staticKeys(name, in: files.config, path: files.configPath)
+    }
+
+    /// A role assumed by a source profile must end in credentials: a source that holds none is an error.
+    func profileCredentials(_ name: String, files: ProfileFiles, base: AWSClientConfiguration,
+                            chain: [String]) async throws -> ResolvedCredentials {
+        guard let found = try await profileChain(name, files: files, base: base, chain: chain, environmentAllowed: false) else {
+            throw CredentialsError.incompleteProfile(profile: name, reason: Self.profileNeeds)
+        }
+        return found
+    }
+
+    /// Both keys, or neither (half a pair is an error, as in the SDKs).
+    func staticKeys(_ name: String, in file: SharedConfigFile?, path: String) throws -> ResolvedCredentials? {
+        guard let settings = file?.profiles[name] else { return nil }
+        let id = settings["aws_access_key_id"].flatMap { $0.isEmpty ? nil : $0 }
+        let secret = settings["aws_secret_access_key"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let id, let secret else {
+            if id != nil || secret != nil { throw CredentialsError.incompleteProfile(profile: name, reason: Self.profileNeeds) }
+            return nil
         }
         return ResolvedCredentials(
             credentials: SigningCredentials(accessKeyId: id, secretAccessKey: secret,
-                                            sessionToken: files.setting("aws_session_token", profile: name)),
-            source: "profile \(name) in \(files.source(of: "aws_access_key_id", profile: name))", expiration: nil)
+                                            sessionToken: settings["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 }),
+            source: "profile \(name) in \(path)", expiration: nil)
+    }
+
+    func webIdentity(profile: String?, files: ProfileFiles, environmentAllowed: Bool) throws -> WebIdentityCredentials? {
+        let fromProfile = profile.flatMap { files.setting("web_identity_token_file", profile: $0) }
+        let tokenFile = fromProfile ?? (environmentAllowed ? nonEmpty("AWS_WEB_IDENTITY_TOKEN_FILE") : nil)
+        guard let tokenFile else { return nil }
+        let roleArn = fromProfile != nil ? profile.flatMap { files.setting("role_arn", profile: $0) } : nonEmpty("AWS_ROLE_ARN")
+        guard let roleArn else {
+            throw CredentialsError.sourceFailed(source: "web identity token \(tokenFile)", reason: "no role to assume",
+                                                hint: fromProfile != nil ? "set role_arn in profile \(profile!)" : "set AWS_ROLE_ARN")
+        }
+        let sessionName = (fromProfile != nil ? profile.flatMap { files.setting("role_session_name", profile: $0) } : nil)
+            ?? nonEmpty("AWS_ROLE_SESSION_NAME")
+        return WebIdentityCredentials(tokenFile: expand(tokenFile), roleArn: roleArn, sessionName: sessionName,
+                                      regionFromProfile: profile.flatMap { files.setting("region", profile: $0) },
+                                      regionFromEnvironment: nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION"))
     }
 
     func assumeRole(_ roleArn: String, profile: String, files: ProfileFiles, base: AWSClientConfiguration,
@@ -147,12 +266,11 @@ public struct AWSEnvironment: Sendable {
             } else {
                 source = try await profileCredentials(sourceProfile, files: files, base: base, chain: chain)
             }
-        } else if files.setting("credential_source", profile: profile) == "Environment",
-                  let fromEnvironment = environmentCredentials() {
-            source = fromEnvironment
+        } else if let credentialSource = files.setting("credential_source", profile: profile) {
+            source = try await namedSource(credentialSource, profile: profile, files: files, base: base)
         } else {
             throw CredentialsError.incompleteProfile(
-                profile: profile, reason: "role_arn needs source_profile (or credential_source = Environment)")
+                profile: profile, reason: "role_arn needs source_profile (or credential_source = Environment, EcsContainer or Ec2InstanceMetadata)")
         }
         var stsConfiguration = base
         stsConfiguration.credentials = source.credentials
@@ -169,6 +287,29 @@ public struct AWSEnvironment: Sendable {
         return ResolvedCredentials(credentials: assumed.credentials,
                                    source: "role \(roleArn) via profile \(profile) (\(source.source))",
                                    expiration: assumed.expiration)
+    }
+
+    /// `credential_source` of a role profile: where the credentials that assume the role come from.
+    func namedSource(_ name: String, profile: String, files: ProfileFiles, base: AWSClientConfiguration) async throws -> ResolvedCredentials {
+        let failure = { (reason: String) in
+            CredentialsError.sourceFailed(source: "credential_source \(name) of profile \(profile)", reason: reason,
+                                          hint: "credential_source is one of Environment, EcsContainer, Ec2InstanceMetadata")
+        }
+        switch name {
+        case "Environment":
+            guard let found = environmentCredentials() else { throw failure("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set") }
+            return found
+        case "EcsContainer":
+            guard let container = try ContainerCredentials(variables: variables, agent: containerAgent) else {
+                throw failure("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI are not set")
+            }
+            return try await container.resolve(transport: base.transport)
+        case "Ec2InstanceMetadata":
+            guard let metadata = instanceMetadata(files: files) else { throw failure("AWS_EC2_METADATA_DISABLED is true") }
+            return try await metadata.resolve(transport: base.transport)
+        default:
+            throw failure("unknown source")
+        }
     }
 }
 

@@ -1,9 +1,11 @@
-/// Why no credentials could be resolved. Messages name profiles and files, never secrets.
+/// Why no credentials could be resolved. Messages name profiles, files and endpoints, never secrets.
 public enum CredentialsError: Error, Equatable, CustomStringConvertible {
     case noCredentials(tried: [String])
     case profileNotFound(profile: String, files: [String])
     case incompleteProfile(profile: String, reason: String)
     case sourceProfileCycle([String])
+    /// A source that applies (its settings are present) but failed: which one, why, and what to do.
+    case sourceFailed(source: String, reason: String, hint: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum CredentialsError: Error, Equatable, CustomStringConvertible {
             return "AWS profile '\(profile)' cannot be used: \(reason)"
         case .sourceProfileCycle(let chain):
             return "AWS profiles refer to each other in a cycle: \(chain.joined(separator: " -> "))"
+        case .sourceFailed(let source, let reason, let hint):
+            return "\(source): \(reason) (hint: \(hint))"
         }
     }
 }

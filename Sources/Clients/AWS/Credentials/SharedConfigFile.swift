@@ -5,15 +5,18 @@ import Foundation
 public struct SharedConfigFile: Sendable, Equatable {
     /// Profile name → keys (lower-cased) → values.
     public var profiles: [String: [String: String]]
+    /// `[sso-session NAME]` sections of the config file, which SSO profiles name in `sso_session`.
+    public var ssoSessions: [String: [String: String]]
 
-    public init(profiles: [String: [String: String]] = [:]) {
+    public init(profiles: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]) {
         self.profiles = profiles
+        self.ssoSessions = ssoSessions
     }
 
-    /// `isConfigFile` strips the `profile ` prefix the config file uses (and ignores its other
-    /// section kinds, such as `[sso-session x]` and `[services x]`).
+    /// `isConfigFile` strips the `profile ` prefix the config file uses, keeps `[sso-session x]`
+    /// sections apart, and ignores its other section kinds (such as `[services x]`).
     public init(parsing text: String, isConfigFile: Bool) {
-        var profiles: [String: [String: String]] = [:]
+        var sections: [String: [String: String]] = [:]
         var current: String?
         var inNestedBlock = false
         for rawLine in text.components(separatedBy: .newlines) {
@@ -24,8 +27,8 @@ public struct SharedConfigFile: Sendable, Equatable {
             if indented && inNestedBlock { continue }
             inNestedBlock = false
             if line.hasPrefix("["), line.hasSuffix("]") {
-                current = Self.profileName(section: String(line.dropFirst().dropLast()), isConfigFile: isConfigFile)
-                if let current, profiles[current] == nil { profiles[current] = [:] }
+                current = Self.sectionKey(String(line.dropFirst().dropLast()), isConfigFile: isConfigFile)
+                if let current, sections[current] == nil { sections[current] = [:] }
                 continue
             }
             guard let profile = current, let equals = line.firstIndex(of: "=") else { continue }
@@ -38,9 +41,28 @@ public struct SharedConfigFile: Sendable, Equatable {
                 inNestedBlock = true
                 continue
             }
-            profiles[profile]?[key] = value
+            sections[profile]?[key] = value
+        }
+        var profiles: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]
+        for (key, settings) in sections {
+            if key.hasPrefix(Self.ssoSessionPrefix) {
+                ssoSessions[String(key.dropFirst(Self.ssoSessionPrefix.count))] = settings
+            } else {
+                profiles[key] = settings
+            }
         }
         self.profiles = profiles
+        self.ssoSessions = ssoSessions
+    }
+
+    /// Section keys of SSO sessions carry this prefix while parsing (a space never starts a profile name).
+    private static let ssoSessionPrefix = " sso-session "
+
+    static func sectionKey(_ section: String, isConfigFile: Bool) -> String? {
+        let parts = section.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if isConfigFile, parts.count == 2, parts[0] == "sso-session" { return ssoSessionPrefix + parts[1] }
+        return profileName(section: section, isConfigFile: isConfigFile)
     }
 
     public static func load(path: String, isConfigFile: Bool) -> SharedConfigFile? {

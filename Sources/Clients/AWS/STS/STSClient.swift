@@ -43,10 +43,15 @@ public struct STSClient: Sendable {
             ("RoleArn", roleArn), ("RoleSessionName", sessionName), ("ExternalId", externalId),
             ("DurationSeconds", durationSeconds.map(String.init)),
         ])
+        return try Self.assumedCredentials(result, action: "AssumeRole")
+    }
+
+    /// The `<Credentials>` and `<AssumedRoleUser>` of an AssumeRole* result.
+    static func assumedCredentials(_ result: XMLTree, action: String) throws -> AssumedRoleCredentials {
         guard let credentials = result.child("Credentials"),
               let accessKeyId = credentials.value("AccessKeyId")?.trimmed,
               let secret = credentials.value("SecretAccessKey")?.trimmed else {
-            throw AWSResponseError(service: "sts", action: "AssumeRole", reason: "no Credentials element")
+            throw AWSResponseError(service: "sts", action: action, reason: "no Credentials element")
         }
         return AssumedRoleCredentials(
             credentials: SigningCredentials(accessKeyId: accessKeyId, secretAccessKey: secret,

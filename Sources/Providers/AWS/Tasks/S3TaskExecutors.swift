@@ -48,11 +48,12 @@ public struct S3WaitTaskExecutor: TaskExecutor {
         guard key != nil || prefix != nil else { throw TaskFailure("an s3_wait task needs key or prefix") }
         let interval = body["poke_interval"]?.number ?? 5
         let timeout = body["timeout"]?.number ?? 300
-        let s3 = try await connect()
         let started = Date()
         var pokes = 0
         while true {
             pokes += 1
+            // A client per poke: a long wait outlives temporary credentials, which the connection refreshes.
+            let s3 = try await connect()
             if let key {
                 if try await s3.objectExists(bucket, key: key) {
                     return TaskOutput(summary: "s3://\(bucket)/\(key) is there (\(pokes) poke\(pokes == 1 ? "" : "s"))", values: ["pokes": .int(pokes)])
