@@ -95,23 +95,11 @@ final class SnowflakeCLITests: XCTestCase {
 
     /// Runs `snow ARGS -c local --format JSON` and returns its JSON output.
     func snow(_ arguments: String..., file: StaticString = #filePath, line: UInt = #line) throws -> Any {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.snowPath)
-        process.arguments = ["--config-file", "\(home!)/config.toml"] + arguments + ["-c", "local", "--format", "JSON"]
-        process.currentDirectoryURL = URL(fileURLWithPath: project)
-        var environment = ProcessInfo.processInfo.environment
-        environment["SNOWFLAKE_HOME"] = home
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: output, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, "snow \(arguments.joined(separator: " ")):\n\(text)\n"
-                       + String(decoding: errors, as: UTF8.self), file: file, line: line)
+        let result = try CLI.run(executable: Self.snowPath,
+                                 ["--config-file", "\(home!)/config.toml"] + arguments + ["-c", "local", "--format", "JSON"],
+                                 in: project, environment: ["SNOWFLAKE_HOME": home])
+        let output = Data(result.stdout.utf8)
+        XCTAssertEqual(result.exitCode, 0, "snow \(arguments.joined(separator: " ")):\n\(result.stdout)\n\(result.stderr)", file: file, line: line)
         return try JSONSerialization.jsonObject(with: output, options: [.fragmentsAllowed])
     }
 
