@@ -18,4 +18,14 @@ final class ProjectStacksTests: XCTestCase {
             }
         }
     }
+
+    /// docs/kinds.md is what `infra kinds --markdown` prints: a schema change without regenerated docs fails here
+    /// (regenerate with `.build/debug/infra kinds --markdown > docs/kinds.md`).
+    func testKindsReferenceIsGeneratedFromTheSchemas() throws {
+        let root = CLI.packageRoot.path
+        let generated = try CLI.run(["kinds", "--markdown"], in: root)
+        XCTAssertEqual(generated.exitCode, 0, generated.stderr)
+        let committed = try String(contentsOfFile: "\(root)/docs/kinds.md", encoding: .utf8)
+        XCTAssertEqual(generated.stdout, committed, "docs/kinds.md differs from `infra kinds --markdown`; regenerate it")
+    }
 }
