@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "AWSProvider", dependencies: ["InfraEngine", "CZlib", "AWSClients"], path: "Sources/Providers/AWS"),
         .target(
             name: "InfraCLI",
-            dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", "AWSProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", "AWSProvider", "AWSClients", "SnowflakeSQLAPI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
         .target(name: "TestSupport", path: "Tests/Support"),

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
+import AWSClients
 import AWSProvider
 import PoolProvider
 import SnowflakeProvider
+import SnowflakeSQLAPI
 
 /// Everything one command needs about a deployment: the checked stack, its environment, the kinds
 /// that can act on it, and its state store. Built with no network call.
@@ -147,8 +149,22 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         if list.omitted > 0 { Terminal.err("… and \(list.omitted) more errors not shown") }
         if list.total > 1 { Terminal.err("\(list.total) errors") }
         throw ExitCode(1)
+    } catch let unreachable as TransportError {
+        Terminal.err(Diagnostic(unreachable.description, at: nil, hint: endpointHint(unreachable.description)).description)
+        throw ExitCode(1)
+    } catch let unreachable as SQLAPITransportError {
+        Terminal.err(Diagnostic(unreachable.description, at: nil, hint: endpointHint(unreachable.description)).description)
+        throw ExitCode(1)
     } catch {
         Terminal.err("error: \(error)")
         throw ExitCode(1)
     }
+}
+
+/// What to do about an endpoint that does not answer: the local ones are started by `infra local up`.
+func endpointHint(_ message: String) -> String {
+    if message.contains("127.0.0.1") || message.contains("localhost") {
+        return "the local endpoints are not running: start them with `infra local up` (the environment file names their ports)"
+    }
+    return "check the endpoint, region and account in the environment file, and that this machine can reach it"
 }

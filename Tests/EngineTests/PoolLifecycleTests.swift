@@ -147,6 +147,19 @@ final class PoolLifecycleTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: lock), "the lock is released after the run")
     }
 
+    /// An endpoint that does not answer: the error names it and says how to start the local ones.
+    func testUnreachableEndpointNamesItAndHowToStartIt() throws {
+        let port = try LocalEndpoints.freePort()
+        let dir = try CLI.project([
+            "stacks/b.yaml": "stack: b\nresources:\n  landing: {type: aws.s3.bucket, name: unreachable-test}\n",
+            "environments/dev.yaml": "name: dev\naws: {region: us-east-1, endpoint: \"http://127.0.0.1:\(port)\"}\n",
+        ])
+        let r = try CLI.run(["plan", "b", "--env", "dev"], in: dir, environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"])
+        XCTAssertEqual(r.exitCode, 1)
+        XCTAssertTrue(r.stderr.contains("error: cannot reach the AWS endpoint: 127.0.0.1:\(port)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("hint: the local endpoints are not running: start them with `infra local up`"), r.stderr)
+    }
+
     func testLocalWithoutSetupSaysWhatToDo() throws {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
         let r = try CLI.run(["local", "up"], in: dir, environment: ["INFRA_EMULATOR_HOME": "\(dir)/no-such-install"])

@@ -40,9 +40,18 @@ public protocol HTTPTransport: Sendable {
 }
 
 /// Failures below HTTP, classified for the retry decision.
-public enum TransportError: Error, Equatable, Sendable {
+public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     case connectionLost(String)
     case cannotConnect(String)
     case other(String)
+
+    public var description: String {
+        switch self {
+        case .timedOut: return "the AWS endpoint did not answer in time"
+        case .connectionLost(let why): return "the connection to the AWS endpoint was lost: \(why)"
+        case .cannotConnect(let why): return "cannot reach the AWS endpoint: \(why)"
+        case .other(let why): return "AWS request failed below HTTP: \(why)"
+        }
+    }
 }
