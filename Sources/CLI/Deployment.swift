@@ -18,6 +18,10 @@ struct Deployment {
         let recorded = try await session.store.read()
         let (state, moves) = try recorded.map { try $0.applying(session.stack.moves) } ?? (nil, [])
         let resolver = Resolver(stack: session.stack, kinds: session.kinds)
+        if refresh, Terminal.isInteractiveOutput {
+            let count = Set(session.stack.resources.map(\.logicalName)).union(state?.resources.keys ?? [:].keys).count
+            Terminal.out("Refreshing \(count) resource\(count == 1 ? "" : "s") in \(session.address)...")
+        }
         let live = refresh
             ? try await Refresher.refresh(stack: session.stack, state: state, kinds: session.kinds, resolver: resolver)
             : Refresher.fromState(state)

@@ -37,6 +37,8 @@ enum Terminal {
 
     /// Asks for "yes" on standard input; refuses when nobody can answer.
     static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 }
+    /// Progress meant for a person watching: printed on a terminal, left out when output is piped or saved.
+    static var isInteractiveOutput: Bool { isatty(STDOUT_FILENO) == 1 }
 
     static func confirm(_ question: String) -> Bool {
         guard isInteractive else { return false }
@@ -46,16 +48,37 @@ enum Terminal {
     }
 }
 
-/// Prints one progress line per resource as apply works, with elapsed time.
+/// Prints one progress line per resource as apply works, with elapsed time; on a terminal, a resource that takes
+/// long says so every 10 seconds ("Still creating... [10s elapsed]"), as Terraform does.
 final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     let style: Style
-    init(style: Style) { self.style = style }
+    let reminders: Bool
+    private let lock = NSLock()
+    private var waiting: [String: Task<Void, Never>] = [:]
+
+    init(style: Style, reminders: Bool = Terminal.isInteractiveOutput) {
+        self.style = style
+        self.reminders = reminders
+    }
 
     func started(_ change: ResourceChange) {
-        Terminal.out("\(change.address): \(verb(change.action, done: false))...")
+        let doing = verb(change.action, done: false)
+        Terminal.out("\(change.address): \(doing)...")
+        guard reminders else { return }
+        let reminder = Task {
+            var elapsed = 0
+            while true {
+                try? await Task.sleep(nanoseconds: 10_000_000_000)
+                if Task.isCancelled { return }
+                elapsed += 10
+                Terminal.out("\(change.address): Still \(doing.lowercased())... [\(elapsed)s elapsed]")
+            }
+        }
+        lock.withLock { waiting[change.address] = reminder }
     }
 
     func finished(_ change: ResourceChange, seconds: Double, error: (any Error)?) {
+        lock.withLock { waiting.removeValue(forKey: change.address) }?.cancel()
         let elapsed = String(format: "%.1fs", seconds)
         if let error {
             Terminal.out(style.red("\(change.address): \(verb(change.action, done: false)) failed after \(elapsed): \(error)"))

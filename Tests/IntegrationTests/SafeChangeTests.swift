@@ -243,29 +243,10 @@ final class SafeChangeTests: XCTestCase {
         XCTAssertEqual(try connector("SHOW DATABASES LIKE '\(db)'").count, 1)
 
         // At a terminal, answered "no": the same.
-        let answered = try local.python("""
-            import os, pty, sys
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.chdir(os.environ['PROJECT'])
-                os.execv(os.environ['INFRA'], [os.environ['INFRA'], 'destroy', 'landing', '--env', 'dev'])
-            out = b''
-            while b'Enter a value' not in out:
-                out += os.read(fd, 4096)
-            os.write(fd, b'no\\n')
-            try:
-                while True:
-                    chunk = os.read(fd, 4096)
-                    if not chunk: break
-                    out += chunk
-            except OSError:
-                pass
-            _, status = os.waitpid(pid, 0)
-            print(os.waitstatus_to_exitcode(status)); print(out.decode())
-            """, environment: ["PROJECT": project, "INFRA": CLI.binary, "NO_COLOR": "1"])
-        XCTAssertTrue(answered.hasPrefix("1\n"), answered)
-        XCTAssertTrue(answered.contains("Really destroy everything in landing in dev?"), answered)
-        XCTAssertTrue(answered.contains("cancelled: not confirmed; nothing was changed"), answered)
+        let answered = try CLI.runInTerminal(["destroy", "landing", "--env", "dev"], in: project, answer: "no", environment: ["NO_COLOR": "1"])
+        XCTAssertEqual(answered.exitCode, 1, answered.output)
+        XCTAssertTrue(answered.output.contains("Really destroy everything in landing in dev?"), answered.output)
+        XCTAssertTrue(answered.output.contains("cancelled: not confirmed; nothing was changed"), answered.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "answered no: the teardown did not run")
         XCTAssertEqual(try connector("SHOW DATABASES LIKE '\(db)'").count, 1)
 

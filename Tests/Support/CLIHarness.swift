@@ -77,6 +77,38 @@ public enum CLI {
         return seen
     }
 
+    /// Runs infra on a pseudo-terminal, as a person at a terminal would, answering its prompt with `answer` when
+    /// one appears. Returns the exit code and everything it printed (stdout and stderr share the terminal).
+    public static func runInTerminal(_ arguments: [String], in directory: String, answer: String? = nil,
+                                     environment: [String: String] = [:]) throws -> (exitCode: Int32, output: String) {
+        let script = """
+            import os, pty, sys
+            argv, answer = sys.argv[2:], os.environ.get('INFRA_TEST_ANSWER')
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(sys.argv[1])
+                os.execv(argv[0], argv)
+            out, answered = b'', False
+            try:
+                while True:
+                    chunk = os.read(fd, 4096)
+                    if not chunk: break
+                    out += chunk
+                    if answer is not None and not answered and b'Enter a value' in out:
+                        os.write(fd, answer.encode() + b'\\n')
+                        answered = True
+            except OSError:
+                pass
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write(str(os.waitstatus_to_exitcode(status)) + '\\n' + out.decode(errors='replace'))
+            """
+        var env = environment
+        if let answer { env["INFRA_TEST_ANSWER"] = answer }
+        let result = try run(executable: "/usr/bin/env", ["python3", "-c", script, directory, binary] + arguments, in: directory, environment: env)
+        let lines = result.stdout.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        return (Int32(lines.first.map(String.init) ?? "") ?? -1, lines.count > 1 ? String(lines[1]).replacingOccurrences(of: "\r\n", with: "\n") : "")
+    }
+
     /// A fresh project folder with the given files.
     public static func project(_ files: [String: String]) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("infra-test-\(UUID().uuidString)").path
