@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
+    # A parent may hand down a signal mask that blocks SIGTERM (infra's Swift runtime blocks signals on its
+    # threads, and a spawned child inherits the mask): unblock it, or `infra local down` waits out its grace time.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
     if not bootstrap(endpoint, readiness, directory):
         server.shutdown()

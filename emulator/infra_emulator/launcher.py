@@ -15,6 +15,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import signal
 import sys
 import time
 import urllib.error
@@ -22,7 +23,7 @@ import urllib.request
 
 from . import ACCOUNT_ID, REGION, reachable_host
 from .files import read_json, write_json_atomically
-from .processes import is_running, port_is_free, start_detached, stop_group
+from .processes import is_running, port_is_free, signal_group, start_detached, stop_group
 
 PIDS_FILE = "pids.json"
 LOCK_FILE = "launcher.lock"
@@ -218,6 +219,10 @@ def down(arguments: argparse.Namespace) -> int:
 
 
 def _stop_all(directory: str, processes: dict) -> None:
+    # Both servers are told at once and stop side by side; then each is waited for (and killed if it must be).
+    for name in ("snowflake", "aws"):
+        if name in processes:
+            signal_group(processes[name]["pid"], signal.SIGTERM)
     leftovers = [f"{name} (pid {processes[name]['pid']})" for name in ("snowflake", "aws")
                  if name in processes and not stop_group(processes[name]["pid"])]
     if leftovers:

@@ -55,10 +55,10 @@ def stop_group(pid: int) -> bool:
     True once no live process of the group remains."""
     if not is_running(pid) and not any(_live_group_members(pid)):
         return True
-    _signal_group(pid, signal.SIGTERM)
+    signal_group(pid, signal.SIGTERM)
     if _wait_until_group_gone(pid, STOP_GRACE_SECONDS):
         return True
-    _signal_group(pid, signal.SIGKILL)
+    signal_group(pid, signal.SIGKILL)
     return _wait_until_group_gone(pid, KILL_WAIT_SECONDS)
 
 
@@ -72,7 +72,7 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def _signal_group(pgid: int, signal_number: int) -> None:
+def signal_group(pgid: int, signal_number: int) -> None:
     try:
         os.killpg(pgid, signal_number)
     except (ProcessLookupError, PermissionError):

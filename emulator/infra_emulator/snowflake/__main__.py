@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # A parent may hand down a signal mask that blocks SIGTERM (infra's Swift runtime blocks signals on its
+    # threads, and a spawned child inherits the mask): unblock it, or `infra local down` waits out its grace time.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     snowpipe = SnowpipePoller(engine)
     snowpipe.start()
     api.ready.set()
@@ -84,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
              args.host, args.port, args.connector_port, directory)
     stop.wait()
     log.info("stopping")
-    for s in servers:
-        s.shutdown()
+    # Each server notices a shutdown within its poll interval: stop them side by side, not one after the other.
+    stopping = [threading.Thread(target=s.shutdown) for s in servers]
+    for t in stopping:
+        t.start()
+    for t in stopping:
+        t.join()
     snowpipe.close()
     with engine.lock:
         engine.close()
