@@ -127,4 +127,36 @@ final class AWSKindsLifecycleTests: XCTestCase {
         XCTAssertEqual(try boto("print([b['Name'] for b in s3.list_buckets()['Buckets'] if b['Name'] == '\(bucket)'])"), "[]\n")
         XCTAssertEqual(try boto("print([r['RoleName'] for r in iam.list_roles()['Roles'] if r['RoleName'] == '\(role)'])"), "[]\n")
     }
+
+    /// `trust` as a whole IAM document (as the console shows it), and one principal written as a string: both apply,
+    /// read back as written, and re-plan clean.
+    func testTrustAsAFullDocumentOrASinglePrincipal() throws {
+        let full = "it-doc-\(suffix)", single = "it-one-\(suffix)"
+        try """
+            stack: t
+            resources:
+              full:
+                type: aws.iam.role
+                name: \(full)
+                trust:
+                  Version: "2012-10-17"
+                  Statement:
+                    - Effect: Allow
+                      Principal: {Service: glue.amazonaws.com}
+                      Action: sts:AssumeRole
+              single:
+                type: aws.iam.role
+                name: \(single)
+                trust: {aws: "arn:aws:iam::000000000000:user/snowflake-principal", external_id: ext-\(suffix)}
+            """.write(toFile: "\(project!)/stacks/t.yaml", atomically: true, encoding: .utf8)
+        defer { _ = try? CLI.run(["destroy", "t", "--env", "dev", "--auto-approve"], in: project) }
+        XCTAssertEqual(try infra("validate", "t", "--env", "dev").exitCode, 0)
+        let r = try infra("apply", "t", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(try boto("print(json.dumps(iam.get_role(RoleName='\(full)')['Role']['AssumeRolePolicyDocument']))").contains("glue.amazonaws.com"))
+        let trust = try boto("print(json.dumps(iam.get_role(RoleName='\(single)')['Role']['AssumeRolePolicyDocument']))")
+        XCTAssertTrue(trust.contains("snowflake-principal") && trust.contains("ext-\(suffix)"), trust)
+        let plan = try infra("plan", "t", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(plan.exitCode, 0, plan.stdout + plan.stderr)
+    }
 }

@@ -90,6 +90,9 @@ public enum PolicyDocument {
     /// condition the integration's documentation asks for and that users forget.
     public static func trust(_ trust: [String: Value]) -> Value {
         var statements: [Value] = []
+        // One principal may be written as a string; IAM's documents (and its answers) use lists.
+        var trust = trust
+        for key in ["services", "aws"] { if case .string(let one)? = trust[key] { trust[key] = .list([.string(one)]) } }
         if case .map(let integration)? = trust["snowflake_integration"] {
             statements.append(.map([
                 "Effect": "Allow", "Action": "sts:AssumeRole",

@@ -29,11 +29,15 @@ public struct RoleKind: ResourceKind {
                 PropertySchema("trust", .object([
                     PropertySchema("snowflake_integration", .resource(kind: "snowflake.storage_integration"),
                                    summary: "trust the integration's AWS principal with its external ID"),
-                    PropertySchema("services", .list(.string), summary: "service principals, e.g. glue.amazonaws.com"),
-                    PropertySchema("aws", .list(.string), summary: "account or role ARNs"),
+                    PropertySchema("services", .oneOf([.string, .list(.string)]), summary: "service principals, e.g. glue.amazonaws.com"),
+                    PropertySchema("aws", .oneOf([.string, .list(.string)]), summary: "account or role ARNs"),
                     PropertySchema("external_id", .string, summary: "required of the `aws` principals"),
                     PropertySchema("statements", .list(.any), summary: "further trust statements, verbatim"),
-                ]), required: true, summary: "who may assume the role"),
+                    PropertySchema("Version", .string, summary: "with `Statement`: a whole IAM trust policy document, as IAM shows it"),
+                    PropertySchema("Statement", .oneOf([.list(.any), .map(.any)]),
+                                   summary: "the document's statements; any shorthands above are added to them"),
+                    PropertySchema("Id", .string),
+                ]), required: true, summary: "who may assume the role: shorthands, a full IAM policy document, or both"),
                 PropertySchema("policy", .list(.object([
                     PropertySchema("allow", .list(.string)), PropertySchema("deny", .list(.string)),
                     PropertySchema("on", .oneOf([.string, .list(.string)])), PropertySchema("condition", .any),
@@ -77,9 +81,16 @@ public struct RoleKind: ResourceKind {
         }
     }
 
+    /// The trust policy: a document as written (`Version`/`Statement`), the shorthands turned into statements, or
+    /// both, the shorthands' statements after the document's.
     static func trustDocument(_ value: Value) -> Value? {
         guard case .map(let m) = value else { return nil }
-        return m["Statement"] != nil ? value : PolicyDocument.trust(m)
+        let shorthand = PolicyDocument.trust(m.filter { !["Version", "Statement", "Id"].contains($0.key) })
+        guard let written = m["Statement"] else { return shorthand }
+        let statements = (written.listValue ?? [written]) + (shorthand.mapValue?["Statement"]?.listValue ?? [])
+        var document: [String: Value] = ["Version": m["Version"] ?? "2012-10-17", "Statement": .list(statements)]
+        if let id = m["Id"] { document["Id"] = id }
+        return .map(document)
     }
 
     static func shorthandDocument(_ value: Value) -> Value? {
