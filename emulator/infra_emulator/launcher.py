@@ -15,6 +15,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -118,6 +119,7 @@ def up(arguments: argparse.Namespace) -> int:
     _check_ports_free(arguments)
     for stale in (STATUS_FILE, BOOTSTRAP_FILE):
         _remove(os.path.join(directory, stale))
+    _forget_snowflake_objects(directory)
 
     processes: dict = {"aws_only": arguments.aws_only}
     try:
@@ -134,6 +136,21 @@ def up(arguments: argparse.Namespace) -> int:
     _write_status(directory, processes)
     _print_summary(directory, as_json=arguments.json)
     return 0
+
+
+# What the local Snowflake keeps between starts. The local AWS (moto) keeps everything in memory, so a fresh
+# start forgets its half too: both halves start empty, and the next plan says truthfully that everything is
+# gone and must be created again. The deployer's key (deployer.p8) stays, and is registered again at start.
+SNOWFLAKE_STATE = ("catalog.json", "duckdb", "stages", "uploads")
+
+
+def _forget_snowflake_objects(directory: str) -> None:
+    for name in SNOWFLAKE_STATE:
+        path = os.path.join(directory, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _remove(path)
 
 
 def _start_aws(arguments: argparse.Namespace) -> dict:

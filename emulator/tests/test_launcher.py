@@ -245,3 +245,23 @@ def test_two_ups_at_once_start_one_server(state_dir):
     outputs = [process.communicate(timeout=90) for process in both]
     assert [process.returncode for process in both] == [0, 0], outputs
     assert sum("already running" in out for out, _ in outputs) == 1
+
+
+def test_a_fresh_start_begins_both_halves_empty_and_keeps_the_deployer_key(state_dir, package_with_fake_snowflake):
+    """moto forgets everything when it stops; so does the local Snowflake, so that no half outlives the other."""
+    state_dir.mkdir(parents=True)
+    for name in ("catalog.json", "duckdb/SALES.db", "stages/DB/S/ST/a.json", "uploads/x"):
+        (state_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (state_dir / name).write_text("from the previous start")
+    (state_dir / "deployer.p8").write_text("the deployer's key")
+    ports = [str(free_port()) for _ in range(3)]
+    run_launcher("up", "--dir", str(state_dir), "--aws-port", ports[0], "--snowflake-port", ports[1],
+                 "--connector-port", ports[2], python_path=package_with_fake_snowflake)
+    for name in ("catalog.json", "duckdb", "stages", "uploads"):
+        assert not (state_dir / name).exists(), name
+    assert (state_dir / "deployer.p8").read_text() == "the deployer's key"
+    # Already running: nothing is forgotten.
+    (state_dir / "catalog.json").write_text("made while running")
+    run_launcher("up", "--dir", str(state_dir), "--aws-port", ports[0], "--snowflake-port", ports[1],
+                 "--connector-port", ports[2], python_path=package_with_fake_snowflake)
+    assert (state_dir / "catalog.json").read_text() == "made while running"
