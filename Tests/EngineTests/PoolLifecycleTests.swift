@@ -160,6 +160,32 @@ final class PoolLifecycleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("hint: the local endpoints are not running: start them with `infra local up`"), r.stderr)
     }
 
+    /// A sensitive output is kept as a digest: never shown, except on purpose with --raw, read from what is live.
+    func testSensitiveOutputIsHiddenAndReadableOnPurpose() throws {
+        let dir = try CLI.project(["stacks/s.yaml": """
+            stack: s
+            resources:
+              p: {type: pool, slots: 2}
+            outputs:
+              pool: ${p}
+              token: {value: "${p.name}-secret", sensitive: true}
+            """])
+        XCTAssertEqual(try CLI.run(["apply", "s", "--env", "dev", "--auto-approve"], in: dir).exitCode, 0)
+        let state = try String(contentsOfFile: "\(dir)/.infra/state/s/dev.json", encoding: .utf8)
+        XCTAssertFalse(state.contains("p-secret"), "state keeps only a digest of a sensitive output")
+        let json = try CLI.run(["output", "s", "--env", "dev", "--json"], in: dir)
+        let outputs = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: [String: Any]]
+        XCTAssertEqual(outputs["pool"]?["value"] as? String, "p")
+        XCTAssertEqual(outputs["pool"]?["type"] as? String, "string")
+        XCTAssertEqual(outputs["token"]?["sensitive"] as? Bool, true)
+        XCTAssertTrue(outputs["token"]?["value"] is NSNull)
+        let hidden = try CLI.run(["output", "s", "--env", "dev", "token"], in: dir)
+        XCTAssertEqual(hidden.exitCode, 1)
+        XCTAssertTrue(hidden.stderr.contains("--raw"), hidden.stderr)
+        let raw = try CLI.run(["output", "s", "--env", "dev", "token", "--raw"], in: dir)
+        XCTAssertEqual(raw.stdout, "p-secret\n", raw.stderr)
+    }
+
     func testLocalWithoutSetupSaysWhatToDo() throws {
         let dir = try CLI.project(["stacks/pools.yaml": stack])
         let r = try CLI.run(["local", "up"], in: dir, environment: ["INFRA_EMULATOR_HOME": "\(dir)/no-such-install"])

@@ -96,6 +96,7 @@ struct OutputCommand: AsyncParsableCommand {
     @OptionGroup var deployment: DeploymentOptions
     @Argument(help: "One output's name.") var name: String?
     @Flag(name: .long, help: "Print as JSON.") var json = false
+    @Flag(name: .long, help: "With NAME: print the bare value; a sensitive one is read from the live objects now, on purpose.") var raw = false
 
     func run() async throws {
         try await reportingErrors {
@@ -114,9 +115,13 @@ struct OutputCommand: AsyncParsableCommand {
                     throw Diagnostic("no output '\(name)' for \(session.address)", at: nil,
                                      hint: Suggestion.hint(for: name, in: outputs.keys, kind: "output"))
                 }
+                if sensitive.contains(name), raw {
+                    Terminal.out(try await Self.liveValue(of: name, session: session).interpolationText)
+                    return
+                }
                 if sensitive.contains(name), !json {
                     throw Diagnostic("output '\(name)' is sensitive: state keeps only its digest", at: nil,
-                                     hint: "read the value at its source (the resource's attribute with `infra state show`, or the service)")
+                                     hint: "to read it on purpose: infra output \(session.stack.name) \(name) --env \(session.environment.name) --raw")
                 }
                 Terminal.out(json ? described(name).canonicalJSON : outputs[name]!.interpolationText)
             } else if json {
@@ -125,6 +130,28 @@ struct OutputCommand: AsyncParsableCommand {
                 for key in outputs.keys.sorted() { Terminal.out("\(key) = \(sensitive.contains(key) ? "(sensitive)" : outputs[key]!.displayText)") }
             }
         }
+    }
+}
+
+extension OutputCommand {
+    /// A sensitive output computed from what is live now: state never held it in clear, so it is read again.
+    static func liveValue(of name: String, session: Session) async throws -> Value {
+        guard let output = session.stack.outputs.first(where: { $0.name == name }) else {
+            throw Diagnostic("stack \(session.stack.name) no longer declares output '\(name)'", at: nil)
+        }
+        let state = try await session.store.read()
+        let live = try await Refresher.refresh(stack: session.stack, state: state, kinds: session.kinds,
+                                               resolver: Resolver(stack: session.stack, kinds: session.kinds))
+        let resolver = Resolver(stack: session.stack, kinds: session.kinds)
+        resolver.knownAttribute = { address, attribute in
+            guard let record = state?.resources[address], let object = live.object(kind: record.kind, identity: record.identity) else { return nil }
+            return object.attributes[attribute] ?? object.properties[attribute]
+        }
+        let value = try resolver.evaluate(output.value)
+        guard value.isKnown else {
+            throw Diagnostic("output '\(name)' depends on objects that do not exist now", at: nil, hint: "run `infra apply` first")
+        }
+        return value
     }
 }
 
