@@ -22,6 +22,23 @@ public indirect enum PropertyType: Sendable {
     /// A string a provider's grammar checks (a Snowflake column type), with the problem's place in the text.
     case checked(StringCheck)
 
+    /// Lists, sets, maps and objects: shapes a text value can never take.
+    public var isStructured: Bool {
+        switch self {
+        case .list, .set, .map, .object: return true
+        case .oneOf(let types): return types.allSatisfy(\.isStructured)
+        default: return false
+        }
+    }
+
+    public var isList: Bool {
+        switch self {
+        case .list, .set: return true
+        case .oneOf(let types): return types.contains(where: \.isList)
+        default: return false
+        }
+    }
+
     public var displayName: String {
         switch self {
         case .string: return "string"

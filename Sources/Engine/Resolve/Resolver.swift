@@ -174,8 +174,25 @@ public final class Resolver {
         case (.list(let element), .sequence(let items, _)), (.set(let element), .sequence(let items, _)):
             return .list(try items.map { try evaluate($0, as: element, scope: scope) })
         default:
-            return try evaluate(node, scope: scope, inPipeline: false)
+            let value = try evaluate(node, scope: scope, inPipeline: false)
+            if !value.isKnown, type.isStructured, case .scalar(let s) = node, let attribute = try afterApplyAttribute(in: s, scope: scope) {
+                // Attributes are text. Known only after apply, the value cannot be checked then: say so now, before any change.
+                throw Diagnostic("expected \(type.displayName) here, but \(attribute) is text (known only after apply)", at: attribute.location,
+                                 hint: type.isList ? "put it in a list: [\"\(attribute)\"]" : "reference an attribute or property of the right shape")
+            }
+            return value
         }
+    }
+
+    /// The expression when a scalar is exactly one reference to an attribute known only after apply.
+    func afterApplyAttribute(in scalar: SourceNode.Scalar, scope: Scope) throws -> Expression? {
+        guard let expression = (try? Interpolation.parse(scalar.text, at: scalar.location.advanced(byColumns: scalar.contentColumnOffset)))?.singleExpression,
+              expression.filters.isEmpty,
+              case .resource(let target, let name?, let rest) = try stack.target(of: expression, in: scope), rest.isEmpty,
+              let decl = stack.resource(target), let attribute = kinds[decl.kind]?.attribute(name),
+              case .afterApply = attribute.availability
+        else { return nil }
+        return expression
     }
 
     public func evaluate(_ scoped: ScopedNode, inPipeline: Bool = false) throws -> Value {
