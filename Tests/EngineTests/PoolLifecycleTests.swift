@@ -103,9 +103,14 @@ final class PoolLifecycleTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 1)
         XCTAssertTrue(r.stderr.contains("changed since the plan was made"), r.stderr)
 
-        // A fresh saved plan applies exactly.
+        // A fresh saved plan applies exactly; `infra show` prints it, and its JSON keys are snake_case as documented.
         try stack.replacingOccurrences(of: "slots: 10", with: "slots: 11").write(toFile: "\(dir)/stacks/pools.yaml", atomically: true, encoding: .utf8)
         XCTAssertEqual(try CLI.run(["plan", "pools", "--env", "dev", "--out", "saved.plan"], in: dir).exitCode, 0)
+        XCTAssertTrue(try CLI.run(["show", "saved.plan"], in: dir).stdout.contains("~ slots = 10 -> 11"))
+        let shown = try CLI.run(["show", "saved.plan", "--json"], in: dir).stdout
+        XCTAssertTrue(shown.contains("\"forces_replacement\" : false"), shown)
+        let keys = shown.matches(of: /"([A-Za-z_]+)" :/).map { String($0.1) }
+        XCTAssertEqual(keys.filter { $0.contains(where: \.isUppercase) }, [], "plan JSON keys are snake_case")
         r = try CLI.run(["apply", "saved.plan"], in: dir)
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Resources: 0 added, 1 changed, 0 destroyed"))

@@ -116,6 +116,7 @@ struct OutputCommand: AsyncParsableCommand {
                                      hint: Suggestion.hint(for: name, in: outputs.keys, kind: "output"))
                 }
                 if sensitive.contains(name), raw {
+                    defer { if session.trace { Terminal.err(session.providers.traceSummary()) } }
                     Terminal.out(try await Self.liveValue(of: name, session: session).interpolationText)
                     return
                 }

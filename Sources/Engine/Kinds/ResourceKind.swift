@@ -35,6 +35,8 @@ public struct PropertyChange: Sendable, Hashable, Codable {
     /// Why the change cannot be made in place and what would avoid the replacement, when the kind says.
     public var explanation: String?
 
+    enum CodingKeys: String, CodingKey { case property, before, after, forcesReplacement = "forces_replacement", explanation }
+
     public init(property: String, before: Value?, after: Value?, forcesReplacement: Bool, explanation: String? = nil) {
         self.property = property
         self.before = before
