@@ -34,18 +34,7 @@ final class SafeChangeTests: XCTestCase {
     }
 
     /// Rows of a query, each value as text, through the connector port.
-    func connector(_ sql: String) throws -> [[String?]] {
-        let out = try local.python("""
-            import json, os, snowflake.connector
-            conn = snowflake.connector.connect(account='LOCAL', user='DEPLOYER', password='x', host='127.0.0.1',
-                                               port=int(os.environ['INFRA_CONNECTOR_PORT']), protocol='http')
-            cur = conn.cursor()
-            for statement in os.environ['SQL'].split(';\\n'):
-                cur.execute(statement)
-            print(json.dumps([[None if v is None else str(v) for v in row] for row in cur.fetchall()]))
-            """, environment: ["SQL": sql])
-        return try JSONDecoder().decode([[String?]].self, from: Data(out.utf8))
-    }
+    func connector(_ sql: String) throws -> [[String?]] { try local.connectorRows(sql) }
 
     func count(_ table: String) throws -> Int { Int(try connector("SELECT COUNT(*) FROM \(table)")[0][0] ?? "") ?? -1 }
 

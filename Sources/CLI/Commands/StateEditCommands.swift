@@ -80,10 +80,7 @@ extension StateCommand {
             try await reportingErrors {
                 let session = try Session.load(deployment)
                 try await session.withLock("state mv") {
-                    guard var state = try await session.store.read(), let record = state.resources[source] else {
-                        throw Diagnostic("no resource '\(source)' in the state of \(session.address)", at: nil,
-                                         hint: "`infra state list \(session.stack.name) --env \(session.environment.name)` shows what is recorded")
-                    }
+                    var (state, record) = try await session.recorded(source)
                     if state.resources[destination] != nil {
                         throw Diagnostic("'\(destination)' is already recorded in the state of \(session.address)", at: nil,
                                          hint: "forget it first with `infra state rm`, or choose another address")
@@ -112,10 +109,8 @@ extension StateCommand {
             try await reportingErrors {
                 let session = try Session.load(deployment)
                 try await session.withLock("state rm") {
-                    guard var state = try await session.store.read(), let record = state.resources.removeValue(forKey: address) else {
-                        throw Diagnostic("no resource '\(address)' in the state of \(session.address)", at: nil,
-                                         hint: "`infra state list \(session.stack.name) --env \(session.environment.name)` shows what is recorded")
-                    }
+                    var (state, record) = try await session.recorded(address)
+                    state.resources.removeValue(forKey: address)
                     state.pending.removeValue(forKey: address)
                     try await StateRecorder(document: state, store: session.store).update { _ in }
                     Terminal.out("Forgot \(address): \(record.kind) \(record.identity) still exists, and infra no longer manages it.")
@@ -125,5 +120,16 @@ extension StateCommand {
                 }
             }
         }
+    }
+}
+
+extension Session {
+    /// The state and the record at `address`, or an error that says how to see what is recorded.
+    func recorded(_ address: String) async throws -> (StateDocument, ResourceRecord) {
+        guard let state = try await store.read(), let record = state.resources[address] else {
+            throw Diagnostic("no resource '\(address)' in the state of \(self.address)", at: nil,
+                             hint: "`infra state list \(stack.name) --env \(environment.name)` shows what is recorded")
+        }
+        return (state, record)
     }
 }

@@ -295,12 +295,9 @@ public final class Planner {
         let existing = record == nil ? exists : live.object(kind: kind, identity: target) != nil
         guard existing else { return }
         if record == nil, let intent = state?.pending[address], intent.kind == kind, intent.identity == target { return }
-        let location = stack.resource(address)?.location
-        if let other = state?.address(of: kind, identity: target), other != address {
-            conflicts.append(OwnershipConflict(address: address, kind: kind, identity: target, location: location, managedHereAs: other))
-        } else {
-            conflicts.append(OwnershipConflict(address: address, kind: kind, identity: target, location: location, managedHereAs: nil))
-        }
+        let other = state?.address(of: kind, identity: target)
+        conflicts.append(OwnershipConflict(address: address, kind: kind, identity: target, location: stack.resource(address)?.location,
+                                           managedHereAs: other == address ? nil : other))
     }
 
     /// Recorded versus live: what changed outside infra since the last apply.
