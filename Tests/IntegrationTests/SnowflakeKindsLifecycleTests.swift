@@ -66,6 +66,8 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
                   - {name: id, type: \(idType), nullable: false}
                   - {name: payload, type: variant}
                   - {name: loaded_at, type: timestamp_ntz, default: CURRENT_TIMESTAMP()}
+                  - {name: seen_at, type: timestamp_tz(3)}
+                  - {name: local_time, type: time(0)}
             \(extraColumn ? "      - {name: source_file, type: varchar, comment: lineage}" : "")
               internal:
                 type: snowflake.stage
@@ -100,6 +102,9 @@ final class SnowflakeKindsLifecycleTests: XCTestCase {
         let columns = try connector("DESC TABLE \(db).RAW.RAW_EVENTS")
         XCTAssertTrue(columns.contains("\"ID\", \"NUMBER(38,0)\""), columns)
         XCTAssertTrue(columns.contains("\"PAYLOAD\", \"VARIANT\""), columns)
+        // Declared fractional-second precision is kept (Snowflake's default is 9), so the re-plan below is clean.
+        XCTAssertTrue(columns.contains("\"SEEN_AT\", \"TIMESTAMP_TZ(3)\""), columns)
+        XCTAssertTrue(columns.contains("\"LOCAL_TIME\", \"TIME(0)\""), columns)
 
         result = try infra("plan", "sf", "--env", "dev", "--detailed-exitcode")
         XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)

@@ -125,3 +125,38 @@ def test_show_timestamps_agree_on_both_protocols(snowflake_server, api: SqlApi):
         cursor = conn.cursor(snowflake.connector.DictCursor)
         created = cursor.execute(f"SHOW WAREHOUSES LIKE '{warehouse}'").fetchone()["created_on"]
     assert created == through_api
+
+
+def test_declared_fractional_precision_is_reported_and_cuts_the_values(snowflake_server, api: SqlApi):
+    """TIME(3), TIMESTAMP_NTZ(0), TIMESTAMP_LTZ(6), TIMESTAMP_TZ(3): precision 0-9, default 9
+    (docs: sql-reference/data-types-datetime). DuckDB keeps microseconds whatever the declaration, so the
+    declared precision is what DESC, SHOW COLUMNS and the result's scale report, and the value is cut to it."""
+    db = unique("DB")
+    table = f"{db}.PUBLIC.PRECISE"
+    api.run(f"CREATE DATABASE {db}",
+            f"CREATE TABLE {table} (T3 TIME(3), N0 TIMESTAMP_NTZ(0), L6 TIMESTAMP_LTZ(6), Z3 TIMESTAMP_TZ(3), T TIME)",
+            f"INSERT INTO {table} SELECT '10:11:12.345678', '2024-01-01 10:00:00.987654', "
+            "'2024-01-01T10:00:00.123456+00:00', '2024-01-01T10:00:00.123456+00:00', '01:02:03.5'")
+    described = {row[0]: row[1] for row in api.query(f"DESC TABLE {table}")["data"]}
+    assert described == {"T3": "TIME(3)", "N0": "TIMESTAMP_NTZ(0)", "L6": "TIMESTAMP_LTZ(6)", "Z3": "TIMESTAMP_TZ(3)",
+                         "T": "TIME(9)"}
+    show = api.query(f"SHOW COLUMNS IN TABLE {table}")
+    names = [t["name"] for t in show["resultSetMetaData"]["rowType"]]
+    scales = {row[names.index("column_name")]: json.loads(row[names.index("data_type")])["scale"] for row in show["data"]}
+    assert scales == {"T3": 3, "N0": 0, "L6": 6, "Z3": 3, "T": 9}
+
+    answer = api.query(f"SELECT * FROM {table}")
+    assert {t["name"]: t["scale"] for t in answer["resultSetMetaData"]["rowType"]} == scales
+    cells = dict(zip(scales, answer["data"][0]))
+    assert cells["T3"] == "36672.345000000" and cells["N0"] == "1704103200.000000000"
+    assert cells["L6"] == "1704103200.123456000" and cells["Z3"] == "1704103200.123000000 1440"
+    expected = {"T3": datetime.time(10, 11, 12, 345000), "N0": datetime.datetime(2024, 1, 1, 10, 0, 0),
+                "L6": datetime.datetime(2024, 1, 1, 10, 0, 0, 123456, tzinfo=UTC),
+                "Z3": datetime.datetime(2024, 1, 1, 10, 0, 0, 123000, tzinfo=UTC), "T": datetime.time(1, 2, 3, 500000)}
+    row_types = answer["resultSetMetaData"]["rowType"]
+    assert {t["name"]: decode_sql_api(t, c) for t, c in zip(row_types, answer["data"][0])} == expected
+    with snowflake_server.connect() as conn:
+        cursor = conn.cursor()
+        row = cursor.execute(f"SELECT * FROM {table}").fetchone()
+        assert {d.name: d.scale for d in cursor.description} == scales
+    assert dict(zip(scales, row)) == expected

@@ -1,4 +1,4 @@
-"""Result columns typed as the table declared them, where DuckDB keeps another type.
+"""Result columns typed as the table declared them, where DuckDB keeps another type or precision.
 
 fakesnow stores TIMESTAMP_LTZ as DuckDB's TIMESTAMPTZ (which reads back as TIMESTAMP_TZ) and OBJECT and
 ARRAY as JSON (which reads back as VARIANT); the table's record keeps the declared type (table_statements.py).
@@ -11,19 +11,23 @@ from them (an expression, a join) keeps DuckDB's type.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
 
 from .errors import SqlError
-from .results import ARRAY, OBJECT, TIMESTAMP_LTZ, TIMESTAMP_TZ, VARIANT, Result
+from .results import ARRAY, OBJECT, TIME, TIMESTAMP_LTZ, TIMESTAMP_NTZ, TIMESTAMP_TZ, VARIANT, Result
 
 if TYPE_CHECKING:
     from .engine import Context
 
 # (DuckDB's reading, declared type prefix) -> the type Snowflake reports.
 _REFINED = {(TIMESTAMP_TZ, "TIMESTAMP_LTZ"): TIMESTAMP_LTZ, (VARIANT, "ARRAY"): ARRAY, (VARIANT, "OBJECT"): OBJECT}
+# Types with a fractional-second precision, which DuckDB reads back as scale 9 whatever the declaration.
+_FRACTIONAL = (TIME, TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ)
+_PRECISION = re.compile(r"^(?:TIME|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)\((\d)\)$")
 
 
 def _name(identifier: exp.Identifier | None) -> str | None:
@@ -48,7 +52,7 @@ def _source_columns(select: exp.Select, result: Result) -> dict[int, str] | None
 
 
 def declared_result_types(ctx: Context, text: str, result: Result) -> Result:
-    if not any(c.type in (TIMESTAMP_TZ, VARIANT) for c in result.columns):
+    if not any(c.type in (VARIANT, *_FRACTIONAL) for c in result.columns):
         return result
     try:
         select = sqlglot.parse_one(text, read="snowflake")
@@ -76,4 +80,7 @@ def declared_result_types(ctx: Context, text: str, result: Result) -> Result:
         for (stored, prefix), snowflake_type in _REFINED.items():
             if columns[i].type == stored and kind.startswith(prefix):
                 columns[i] = dataclasses.replace(columns[i], type=snowflake_type)
+        if columns[i].type in _FRACTIONAL and (precision := _PRECISION.match(kind)):
+            # The value's fraction is cut to the scale when rendered (results.cell_text), as Snowflake stores it.
+            columns[i] = dataclasses.replace(columns[i], scale=int(precision[1]))
     return Result(columns, result.rows)

@@ -47,10 +47,20 @@ def _identifier(name: str) -> exp.Identifier:
 _RECORDED_TYPES = {exp.DataType.Type.TIMESTAMPLTZ: "TIMESTAMP_LTZ", exp.DataType.Type.ARRAY: "ARRAY",
                    exp.DataType.Type.OBJECT: "OBJECT", exp.DataType.Type.GEOGRAPHY: "GEOGRAPHY",
                    exp.DataType.Type.GEOMETRY: "GEOMETRY"}
+# Fractional-second precision (0-9, default 9; docs: sql-reference/data-types-datetime) that DuckDB does not keep:
+# recorded when declared, so DESC TABLE, SHOW COLUMNS and result scales report TIME(3), not TIME(9).
+# TIMESTAMP and DATETIME are TIMESTAMP_NTZ under the default TIMESTAMP_TYPE_MAPPING.
+_PRECISION_TYPES = {exp.DataType.Type.TIME: "TIME", exp.DataType.Type.TIMESTAMPNTZ: "TIMESTAMP_NTZ",
+                    exp.DataType.Type.TIMESTAMP: "TIMESTAMP_NTZ", exp.DataType.Type.DATETIME: "TIMESTAMP_NTZ",
+                    exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMP_TZ"}
 
 
 def _recorded_type(kind: exp.Expression | None) -> str | None:
-    if not isinstance(kind, exp.DataType) or kind.this not in _RECORDED_TYPES:
+    if not isinstance(kind, exp.DataType):
+        return None
+    if kind.this in _PRECISION_TYPES and kind.expressions:
+        return f"{_PRECISION_TYPES[kind.this]}({kind.expressions[0].name})"
+    if kind.this not in _RECORDED_TYPES:
         return None
     name = _RECORDED_TYPES[kind.this]
     if name == "TIMESTAMP_LTZ":
