@@ -2,9 +2,10 @@ import Foundation
 import InfraEngine
 
 /// How many buckets or roles a refresh reads at once. Each has its sub-resource reads in flight together
-/// (up to eight), so a refresh keeps at most about 128 requests outstanding: latency is paid once per
-/// 16 objects, and neither AWS's request rates nor a small local emulator are swamped.
-let objectsReadAtOnce = 16
+/// (up to eight), so a refresh keeps at most 256 requests outstanding, and pays the round trip once per 32
+/// objects (100 buckets: ListBuckets and 4 rounds): neither AWS's request rates nor a small local emulator
+/// are swamped.
+let objectsReadAtOnce = 32
 
 /// `body` over `items` with at most `limit` running at once; results in the order of `items`. The first
 /// error cancels the rest and is thrown.
