@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, from the bottom up (see docs/architecture.md):
-//   Clients/*    HTTP clients that could ship alone (SigV4, S3/IAM/STS, Snowflake SQL API)
+//   Clients/*    HTTP clients that could ship alone (SigV4, S3/IAM/STS, Snowflake SQL API, libcurl HTTP)
 //   Engine       stack model and engine: parse, resolve, graph, diff, execute, state (no HTTP)
 //   Providers/*  one small resource protocol per kind (pool, AWS, Snowflake)
 //   CLI, infra   the thin command line
@@ -25,7 +25,7 @@ let package = Package(
             path: "Sources/Engine"),
         .target(
             name: "SnowflakeSQLAPI",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            dependencies: ["CurlHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
             path: "Sources/Clients/SnowflakeSQL"),
         .target(name: "PoolProvider", dependencies: ["InfraEngine"], path: "Sources/Providers/Pool"),
         .target(name: "SnowflakeProvider", dependencies: ["InfraEngine", "SnowflakeSQLAPI"], path: "Sources/Providers/Snowflake"),
@@ -45,7 +45,11 @@ let package = Package(
         .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
         .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),
-        .target(name: "AWSClients", dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/AWS"),
+        .target(name: "AWSClients", dependencies: ["SigV4", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/AWS"),
+        // HTTP over libcurl's multi interface, shared by the AWS and Snowflake clients.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], path: "Sources/Clients/HTTP"),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"], path: "Tests/CurlHTTPTests"),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], path: "Tests/SigV4Tests", exclude: ["Fixtures"]),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "SigV4"], path: "Tests/AWSClientsTests"),
     ]

@@ -381,7 +381,7 @@ final class CredentialSourcesTests: XCTestCase {
 extension AWSEnvironment {
     /// Region, endpoints (AWS_ENDPOINT_URL_* point at the loopback servers) and no retries.
     var testBase: AWSClientConfiguration {
-        var configuration = baseConfiguration(transport: URLSessionTransport())
+        var configuration = baseConfiguration(transport: CurlTransport())
         configuration.retryPolicy = .never
         return configuration
     }

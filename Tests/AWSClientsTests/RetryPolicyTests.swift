@@ -44,6 +44,8 @@ final class RetryPolicyTests: XCTestCase {
         for transport in [TransportError.timedOut, .connectionLost("reset by peer")] {
             XCTAssertNotEqual(decide(policy, attempt: 1, .transport(transport)), .giveUp)
         }
+        XCTAssertNotEqual(decide(policy, attempt: 1, .service(status: 409, code: "OperationAborted")), .giveUp,
+                          "two changes of one bucket at once: S3 refuses one, to be tried again")
     }
 
     func testPermanentFailuresAreNotRetried() {
@@ -79,6 +81,7 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 503, code: "SlowDown")))
         XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 400, code: "Throttling")))
         XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 429, code: "TooManyRequests")))
+        XCTAssertFalse(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 409, code: "OperationAborted")))
         XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 500, code: "InternalError")))
         XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.service(status: 503, code: "ServiceUnavailable")))
         XCTAssertTrue(RetryPolicy.mayHaveBeenCarriedOut(.transport(.connectionLost("reset"))))

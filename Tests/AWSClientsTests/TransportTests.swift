@@ -6,11 +6,10 @@ import XCTest
 import Glibc
 #endif
 
-/// The real URLSession transport against misbehaving loopback servers: failures must come out
-/// classified the way the retry decision expects.
+/// The real transport (libcurl, for http and https) against misbehaving loopback servers: failures must
+/// come out classified the way the retry decision expects.
 final class TransportTests: XCTestCase {
-    /// Both transports: URLSession (used for https) and the socket one (used for plain http).
-    let transports: [any HTTPTransport] = [URLSessionTransport(), SocketHTTPTransport()]
+    let transports: [any HTTPTransport] = [CurlTransport()]
 
     func send(port: Int, timeout: TimeInterval, with transport: any HTTPTransport) async -> Error? {
         let request = HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/bucket")!)
@@ -34,18 +33,6 @@ final class TransportTests: XCTestCase {
         }
     }
 
-    /// libcurl's send and receive failures reach us as URLError -1 with curl's words: a connection that broke
-    /// before the answer, to be retried.
-    func testCurlSendAndReceiveFailuresAreConnectionLost() {
-        for text in ["Send failure: Broken pipe", "Recv failure: Connection reset by peer"] {
-            let error = URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: text])
-            guard case .connectionLost = URLSessionTransport.classify(error) else { return XCTFail(text) }
-        }
-        guard case .other = URLSessionTransport.classify(URLError(.unknown, userInfo: [NSLocalizedDescriptionKey: "SSL: certificate problem"])) else {
-            return XCTFail("other failures stay unclassified")
-        }
-    }
-
     func testSilentServerTimesOut() async throws {
         for transport in transports {
             let server = try MisbehavingServer(.hold)
@@ -57,12 +44,12 @@ final class TransportTests: XCTestCase {
         }
     }
 
-    /// Waiting on a silent server costs next to no CPU (URLSession on Linux spins through the wait).
-    func testTheSocketTransportWaitsWithoutSpinning() async throws {
+    /// Waiting on a silent server costs next to no CPU (URLSession on Linux spun through the wait).
+    func testTheTransportWaitsWithoutSpinning() async throws {
         let server = try MisbehavingServer(.hold)
         defer { server.stop() }
         let before = Self.cpuSeconds()
-        _ = await send(port: server.port, timeout: 2, with: SocketHTTPTransport())
+        _ = await send(port: server.port, timeout: 2, with: CurlTransport())
         XCTAssertLessThan(Self.cpuSeconds() - before, 0.3)
     }
 
@@ -78,22 +65,6 @@ final class TransportTests: XCTestCase {
             let error = await send(port: port, timeout: 5, with: transport)
             guard case .cannotConnect? = error as? TransportError else { return XCTFail("\(transport): got \(String(describing: error))") }
         }
-    }
-
-    func testChunkedAndLengthDelimitedAnswersAreRead() throws {
-        let chunked = Data("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n".utf8)
-        XCTAssertEqual(try HTTPResponseParser.complete(chunked, method: "GET")?.body, Data("Wikipedia".utf8))
-        XCTAssertNil(try HTTPResponseParser.complete(chunked.prefix(chunked.count - 5), method: "GET"), "incomplete")
-        let sized = Data("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-Amz-Request-Id: r1\r\n\r\nabc".utf8)
-        let response = try XCTUnwrap(try HTTPResponseParser.complete(sized, method: "GET"))
-        XCTAssertEqual(response.status, 404)
-        XCTAssertEqual(response.header("x-amz-request-id"), "r1")
-        XCTAssertEqual(response.body, Data("abc".utf8))
-        let head = Data("HTTP/1.1 200 OK\r\nContent-Length: 120\r\n\r\n".utf8)
-        XCTAssertEqual(try HTTPResponseParser.complete(head, method: "HEAD")?.body, Data())
-        let unsized = Data("HTTP/1.0 200 OK\r\n\r\nuntil close".utf8)
-        XCTAssertNil(try HTTPResponseParser.complete(unsized, method: "GET"))
-        XCTAssertEqual(try HTTPResponseParser.complete(unsized, method: "GET", closed: true)?.body, Data("until close".utf8))
     }
 }
 

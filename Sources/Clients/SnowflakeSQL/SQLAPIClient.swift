@@ -1,7 +1,5 @@
+import CurlHTTP
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Where statements run: role, warehouse, database and schema sent with each request.
 public struct StatementContext: Sendable, Equatable {
@@ -64,16 +62,11 @@ public struct SQLAPIMetrics: Sendable, Equatable {
 /// ones, fetches every partition, and retries transient failures without ever running a statement twice.
 public final class SQLAPIClient: @unchecked Sendable {
     public let configuration: SQLAPIConfiguration
-    private let session: URLSession
     private let lock = NSLock()
     private var counters = SQLAPIMetrics()
 
     public init(_ configuration: SQLAPIConfiguration) {
         self.configuration = configuration
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout
-        sessionConfiguration.httpMaximumConnectionsPerHost = 16
-        session = URLSession(configuration: sessionConfiguration)
     }
 
     public var metrics: SQLAPIMetrics { lock.withLock { counters } }
@@ -196,32 +189,29 @@ public final class SQLAPIClient: @unchecked Sendable {
         var target = url
         while true {
             attempt += 1
-            var request = URLRequest(url: target, timeoutInterval: configuration.requestTimeout)
-            request.httpMethod = method
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("application/json", forHTTPHeaderField: "Accept")
-            request.setValue("infra/1 (SQL API v2)", forHTTPHeaderField: "User-Agent")
-            for (name, value) in try configuration.authentication.headers() { request.setValue(value, forHTTPHeaderField: name) }
+            let headers = [(name: "Content-Type", value: "application/json"), (name: "Accept", value: "application/json"),
+                           (name: "User-Agent", value: "infra/1 (SQL API v2)")]
+                + (try configuration.authentication.headers()).sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+            let request = CurlRequest(method: method, url: target, headers: headers, body: body ?? Data())
             lock.withLock { counters.requests += 1 }
 
             let failure: RetryPolicy.Failure
             var lastError: Error
             do {
-                let (data, urlResponse) = try await exchange(request)
-                let status = (urlResponse as? HTTPURLResponse)?.statusCode ?? 0
+                let response = try await CurlClient.shared.send(request, timeout: configuration.requestTimeout)
+                let status = response.status
                 if status == 200 || status == 202 {
-                    do { return Response(status: status, body: try JSONDecoder().decode(ResponseBody.self, from: data)) } catch {
-                        throw SQLAPITransportError.unexpectedResponse(status: status, body: String(decoding: data, as: UTF8.self))
+                    do { return Response(status: status, body: try JSONDecoder().decode(ResponseBody.self, from: response.body)) } catch {
+                        throw SQLAPITransportError.unexpectedResponse(status: status, body: String(decoding: response.body, as: UTF8.self))
                     }
                 }
-                let error = Self.error(status: status, data: data)
+                let error = Self.error(status: status, data: response.body)
                 guard RetryPolicy.isTransient(.status(status)) else { throw error }
                 failure = .status(status)
                 lastError = error
-            } catch let error as URLError {
+            } catch let error as CurlFailure {
                 failure = Self.failure(error)
-                lastError = SQLAPITransportError.unreachable(configuration.endpoint.absoluteString, underlying: error.localizedDescription)
+                lastError = SQLAPITransportError.unreachable(configuration.endpoint.absoluteString, underlying: error.description)
             }
             guard allowRetry, case .retry(let delay) = configuration.retry.decide(attempt: attempt, failure: failure) else { throw lastError }
             lock.withLock { counters.retries += 1 }
@@ -235,25 +225,11 @@ public final class SQLAPIClient: @unchecked Sendable {
         }
     }
 
-    /// One exchange through a completion handler. Not `URLSession.data(for:)`: on Linux, cancelling that call
-    /// (a task group cancelling its other children after one fails) can deadlock against a finishing transfer.
-    private func exchange(_ request: URLRequest) async throws -> (Data, URLResponse) {
-        try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error { continuation.resume(throwing: error) } else if let response {
-                    continuation.resume(returning: (data ?? Data(), response))
-                } else {
-                    continuation.resume(throwing: URLError(.badServerResponse))
-                }
-            }.resume()
-        }
-    }
-
-    static func failure(_ error: URLError) -> RetryPolicy.Failure {
-        switch error.code {
+    static func failure(_ error: CurlFailure) -> RetryPolicy.Failure {
+        switch error {
         case .timedOut: return .timedOut
-        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet: return .unreachable
-        default: return .connectionLost
+        case .cannotConnect: return .unreachable
+        case .connectionLost, .other: return .connectionLost
         }
     }
 

@@ -168,32 +168,29 @@ public struct BucketKind: ResourceKind {
         try await read(identities, properties: Set(schema.properties.map(\.name)))
     }
 
+    /// One ListBuckets, then the buckets `objectsReadAtOnce` at a time, each with its sub-resource reads
+    /// all in flight together.
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         guard !identities.isEmpty else { return [:] }
         let s3 = try await connect()
         let existing = try await s3.listBucketNames()
-        return try await withThrowingTaskGroup(of: (String, LiveObject).self) { group in
-            for bucket in identities where existing.contains(bucket) {
-                group.addTask { (bucket, try await Self.readBucket(bucket, properties: properties, s3: s3)) }
-            }
-            var out: [String: LiveObject] = [:]
-            for try await (bucket, object) in group { out[bucket] = object }
-            return out
-        }
+        let buckets = Array(Set(identities).intersection(existing))
+        let objects = try await concurrentMap(buckets, limit: objectsReadAtOnce) { try await Self.readBucket($0, properties: properties, s3: s3) }
+        return Dictionary(uniqueKeysWithValues: zip(buckets, objects))
     }
 
     static func readBucket(_ bucket: String, properties: Set<String>, s3: any S3BucketOperations) async throws -> LiveObject {
-        var p: [String: Value] = ["name": .string(bucket)]
-        if properties.contains("region") { p["region"] = .string(try await s3.bucketRegion(bucket)) }
-        if properties.contains("versioning") { p["versioning"] = .bool(try await s3.versioningEnabled(bucket)) }
-        if properties.contains("encryption") { p["encryption"] = encryptionValue(try await s3.encryption(bucket)) }
-        if properties.contains("public_access") { p["public_access"] = publicAccessValue(try await s3.publicAccessBlock(bucket)) }
-        if properties.contains("lifecycle_rules") { p["lifecycle_rules"] = .list((try await s3.lifecycleRules(bucket) ?? []).map(lifecycleValue)) }
-        if properties.contains("tags") { p["tags"] = .map(OwnerStamp.declared(try await s3.tags(bucket) ?? [:]).mapValues(Value.string)) }
-        if properties.contains("policy") { p["policy"] = try await s3.policy(bucket).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null }
-        if properties.contains("notifications") {
-            p["notifications"] = .list(try await s3.notifications(bucket).map(notificationValue).sorted { $0.canonicalJSON < $1.canonicalJSON })
-        }
+        let values = try await PropertyRead.values([
+            PropertyRead("region") { .string(try await s3.bucketRegion(bucket)) },
+            PropertyRead("versioning") { .bool(try await s3.versioningEnabled(bucket)) },
+            PropertyRead("encryption") { encryptionValue(try await s3.encryption(bucket)) },
+            PropertyRead("public_access") { publicAccessValue(try await s3.publicAccessBlock(bucket)) },
+            PropertyRead("lifecycle_rules") { .list((try await s3.lifecycleRules(bucket) ?? []).map(lifecycleValue)) },
+            PropertyRead("tags") { .map(OwnerStamp.declared(try await s3.tags(bucket) ?? [:]).mapValues(Value.string)) },
+            PropertyRead("policy") { try await s3.policy(bucket).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null },
+            PropertyRead("notifications") { .list(try await s3.notifications(bucket).map(notificationValue).sorted { $0.canonicalJSON < $1.canonicalJSON }) },
+        ], wanted: properties)
+        let p = values.merging(["name": .string(bucket)]) { _, name in name }
         return LiveObject(identity: bucket, properties: p, attributes: ["arn": .string("arn:aws:s3:::\(bucket)")])
     }
 
@@ -233,19 +230,29 @@ public struct BucketKind: ResourceKind {
         return out
     }
 
-    /// Sub-resources are independent calls; public access goes first so a policy is judged by the new blocks.
+    /// Sub-resources are independent calls, made all at once, except that public access goes before the policy,
+    /// so that the policy is judged by the new blocks.
     func apply(_ bucket: String, address: String, properties p: [String: Value], only names: Set<String>, s3: any S3BucketOperations) async throws {
-        if names.contains("public_access") { try await s3.setPublicAccessBlock(bucket, Self.publicAccess(p["public_access"] ?? .null)) }
-        if names.contains("versioning") { try await s3.setVersioning(bucket, enabled: p["versioning"]?.boolValue ?? false) }
-        if names.contains("encryption") { try await s3.setEncryption(bucket, Self.encryption(p["encryption"] ?? .null)) }
-        if names.contains("lifecycle_rules") { try await s3.setLifecycleRules(bucket, Self.lifecycle(p["lifecycle_rules"] ?? .list([]))) }
+        let owner = self.owner
+        var calls: [@Sendable () async throws -> Void] = []
+        if names.contains("public_access") || names.contains("policy") {
+            calls.append {
+                if names.contains("public_access") { try await s3.setPublicAccessBlock(bucket, Self.publicAccess(p["public_access"] ?? .null)) }
+                if names.contains("policy") {
+                    try await s3.setPolicy(bucket, PolicyDocument.from(p["policy"] ?? .null).map { PolicyDocument.canonical($0).canonicalJSON })
+                }
+            }
+        }
+        if names.contains("versioning") { calls.append { try await s3.setVersioning(bucket, enabled: p["versioning"]?.boolValue ?? false) } }
+        if names.contains("encryption") { calls.append { try await s3.setEncryption(bucket, Self.encryption(p["encryption"] ?? .null)) } }
+        if names.contains("lifecycle_rules") { calls.append { try await s3.setLifecycleRules(bucket, Self.lifecycle(p["lifecycle_rules"] ?? .list([]))) } }
         if names.contains("tags") {
-            try await s3.setTags(bucket, OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: address))
+            calls.append {
+                try await s3.setTags(bucket, OwnerStamp.merged((p["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue), stamp: owner, address: address))
+            }
         }
-        if names.contains("policy") {
-            try await s3.setPolicy(bucket, PolicyDocument.from(p["policy"] ?? .null).map { PolicyDocument.canonical($0).canonicalJSON })
-        }
-        if names.contains("notifications") { try await s3.setNotifications(bucket, Self.notifications(p["notifications"] ?? .list([]))) }
+        if names.contains("notifications") { calls.append { try await s3.setNotifications(bucket, Self.notifications(p["notifications"] ?? .list([]))) } }
+        _ = try await concurrently(calls)
     }
 
     public func delete(_ object: LiveObject) async throws {

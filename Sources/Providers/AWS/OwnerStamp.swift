@@ -39,16 +39,23 @@ public struct OwnerStamp: Sendable, Equatable {
         guard let stamp else { return declared }
         return declared.merging(stamp.tags(address: address)) { _, ours in ours }
     }
+
+    /// The owner each object's tags name, where they name one; the objects' tags are read `objectsReadAtOnce`
+    /// at a time, and one that cannot be read names no owner.
+    static func owners(of identities: [String], tags: @escaping @Sendable (String) async throws -> [String: String]?) async throws -> [String: String] {
+        let found = try await concurrentMap(identities, limit: objectsReadAtOnce) { identity in (try? await tags(identity)) ?? nil }
+        var out: [String: String] = [:]
+        for (identity, tags) in zip(identities, found) {
+            if let owner = OwnerStamp.owner(in: tags ?? [:]) { out[identity] = owner }
+        }
+        return out
+    }
 }
 
 extension BucketKind: OwnerTaggingKind {
     public func owners(of identities: [String]) async throws -> [String: String] {
         let s3 = try await connect()
-        var out: [String: String] = [:]
-        for bucket in identities {
-            if let tags = try? await s3.tags(bucket), let owner = OwnerStamp.owner(in: tags ?? [:]) { out[bucket] = owner }
-        }
-        return out
+        return try await OwnerStamp.owners(of: identities) { try await s3.tags($0) }
     }
 }
 
@@ -56,22 +63,14 @@ extension BucketKind: DataHoldingKind {
     /// Counted up to 1,000 objects and versions (one listing call): enough to say a bucket is not empty.
     public func storedData(_ identities: [String]) async throws -> [String: StoredData] {
         let s3 = try await connect()
-        var out: [String: StoredData] = [:]
-        for bucket in identities {
-            let count = try await s3.countObjects(bucket, limit: 1000)
-            out[bucket] = StoredData(objects: count, atLeast: count >= 1000)
-        }
-        return out
+        let counts = try await concurrentMap(identities, limit: objectsReadAtOnce) { try await s3.countObjects($0, limit: 1000) }
+        return Dictionary(zip(identities, counts.map { StoredData(objects: $0, atLeast: $0 >= 1000) }), uniquingKeysWith: { first, _ in first })
     }
 }
 
 extension RoleKind: OwnerTaggingKind {
     public func owners(of identities: [String]) async throws -> [String: String] {
         let iam = try await connect()
-        var out: [String: String] = [:]
-        for role in identities {
-            if let tags = try? await iam.roleTags(role), let owner = OwnerStamp.owner(in: tags) { out[role] = owner }
-        }
-        return out
+        return try await OwnerStamp.owners(of: identities) { try await iam.roleTags($0) }
     }
 }

@@ -108,19 +108,15 @@ public struct RoleKind: ResourceKind {
     }
 
     /// One paginated ListRoles for every role of the stack (it carries trust, description and session length);
-    /// then, per role, only the calls for what the stack declares: tags, the shorthand policy, other inline
-    /// policies (one call each, after one listing), attached policies.
+    /// then, `objectsReadAtOnce` roles at a time, only the calls for what the stack declares, all at once: tags,
+    /// the shorthand policy, other inline policies (one call each, after one listing), attached policies.
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         guard !identities.isEmpty else { return [:] }
         let iam = try await connect()
         let wanted = Set(identities)
         let roles = try await iam.listRoles().filter { wanted.contains($0.name) }
-        return try await withThrowingTaskGroup(of: LiveObject.self) { group in
-            for role in roles { group.addTask { try await Self.readRole(role, properties: properties, iam: iam) } }
-            var out: [String: LiveObject] = [:]
-            for try await object in group { out[object.identity] = object }
-            return out
-        }
+        let objects = try await concurrentMap(roles, limit: objectsReadAtOnce) { try await Self.readRole($0, properties: properties, iam: iam) }
+        return Dictionary(objects.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func readRole(_ role: RoleSummary, properties: Set<String>, iam: any IAMRoleOperations) async throws -> LiveObject {
@@ -129,21 +125,26 @@ public struct RoleKind: ResourceKind {
             "max_session_duration": .int(role.maxSessionDuration),
             "trust": PolicyDocument.parse(role.trustPolicy).map(PolicyDocument.canonical) ?? .null,
         ]
-        if properties.contains("tags") { p["tags"] = .map(OwnerStamp.declared(try await iam.roleTags(role.name)).mapValues(Value.string)) }
-        if properties.contains("policy") {
-            p["policy"] = try await iam.inlinePolicy(role.name, name: shorthandPolicyName).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null
-        }
-        if properties.contains("inline_policies") {
-            var policies: [String: Value] = [:]
-            for name in try await iam.inlinePolicyNames(role.name) where name != shorthandPolicyName {
-                if let text = try await iam.inlinePolicy(role.name, name: name), let doc = PolicyDocument.parse(text) {
-                    policies[name] = PolicyDocument.canonical(doc)
-                }
-            }
-            p["inline_policies"] = .map(policies)
-        }
-        if properties.contains("managed_policies") { p["managed_policies"] = .list(try await iam.attachedPolicyARNs(role.name).sorted().map(Value.string)) }
+        let name = role.name
+        let values = try await PropertyRead.values([
+            PropertyRead("tags") { .map(OwnerStamp.declared(try await iam.roleTags(name)).mapValues(Value.string)) },
+            PropertyRead("policy") { try await iam.inlinePolicy(name, name: shorthandPolicyName).flatMap(PolicyDocument.parse).map(PolicyDocument.canonical) ?? .null },
+            PropertyRead("inline_policies") { .map(try await inlinePolicies(of: name, iam: iam)) },
+            PropertyRead("managed_policies") { .list(try await iam.attachedPolicyARNs(name).sorted().map(Value.string)) },
+        ], wanted: properties)
+        p.merge(values) { _, read in read }
         return LiveObject(identity: role.name, properties: p, attributes: ["arn": .string(role.arn), "unique_id": .string(role.roleID)])
+    }
+
+    /// The inline policies other than the shorthand's: one listing, then every document at once.
+    static func inlinePolicies(of role: String, iam: any IAMRoleOperations) async throws -> [String: Value] {
+        let names = try await iam.inlinePolicyNames(role).filter { $0 != shorthandPolicyName }
+        let documents = try await concurrentMap(names, limit: names.count) { try await iam.inlinePolicy(role, name: $0) }
+        var policies: [String: Value] = [:]
+        for (name, text) in zip(names, documents) {
+            if let doc = text.flatMap(PolicyDocument.parse) { policies[name] = PolicyDocument.canonical(doc) }
+        }
+        return policies
     }
 
     // MARK: Change

@@ -21,7 +21,7 @@ public struct AWSClientConfiguration: Sendable {
                 serviceEndpointURLs: [String: URL] = [:], s3Addressing: S3Addressing = .automatic,
                 timeout: TimeInterval = 30, retryPolicy: RetryPolicy = .default,
                 retryBudget: SharedRetryBudget = SharedRetryBudget(),
-                transport: any HTTPTransport = AutomaticTransport()) {
+                transport: any HTTPTransport = CurlTransport()) {
         self.credentials = credentials
         self.region = region
         self.endpointURL = endpointURL

@@ -1,7 +1,5 @@
+import CurlHTTP
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SigV4
 
 public struct HTTPRequest: Sendable {
@@ -39,12 +37,38 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, timeout: TimeInterval) async throws -> HTTPResponse
 }
 
+/// `HTTPTransport` over libcurl (the CurlHTTP module), for http and https alike: one process-wide transfer
+/// thread that sleeps while it waits, and connections reused per host.
+public struct CurlTransport: HTTPTransport {
+    public init() {}
+
+    public func send(_ request: HTTPRequest, timeout: TimeInterval) async throws -> HTTPResponse {
+        let outgoing = CurlRequest(method: request.method, url: request.url,
+                                   headers: request.headers.map { (name: $0.name, value: $0.value) }, body: request.body)
+        do {
+            let response = try await CurlClient.shared.send(outgoing, timeout: timeout)
+            return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
+        } catch let failure as CurlFailure {
+            throw TransportError(failure)
+        }
+    }
+}
+
 /// Failures below HTTP, classified for the retry decision.
 public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     case connectionLost(String)
     case cannotConnect(String)
     case other(String)
+
+    init(_ failure: CurlFailure) {
+        switch failure {
+        case .timedOut: self = .timedOut
+        case .connectionLost(let why): self = .connectionLost(why)
+        case .cannotConnect(let why): self = .cannotConnect(why)
+        case .other(let why): self = .other(why)
+        }
+    }
 
     public var description: String {
         switch self {

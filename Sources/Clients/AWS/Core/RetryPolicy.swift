@@ -69,7 +69,11 @@ public struct RetryPolicy: Sendable {
         "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalError", "InternalFailure",
         "ServiceUnavailable",
     ]
-    public static var retryableCodes: Set<String> { throttlingCodes.union(transientCodes) }
+    /// S3's 409 for a call that ran into another change of the same bucket ("A conflicting conditional operation
+    /// is currently in progress against this resource. Please try again."), as when two sub-resources of one
+    /// bucket are set at once: not carried out, and retried (as the Terraform AWS provider does, PR #12949).
+    public static let conflictCodes: Set<String> = ["OperationAborted"]
+    public static var retryableCodes: Set<String> { throttlingCodes.union(transientCodes).union(conflictCodes) }
     public static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
 
     /// Five attempts rather than the SDKs' default three: at a 10 % fault rate three attempts leave one call
@@ -104,11 +108,11 @@ public struct RetryPolicy: Sendable {
         }
     }
 
-    /// Whether the failed attempt may have been carried out: throttling answers are documented as not
-    /// executed; a server error or a connection lost before the answer may hide a completed call.
+    /// Whether the failed attempt may have been carried out: throttling and conflict answers are documented as
+    /// not executed; a server error or a connection lost before the answer may hide a completed call.
     public static func mayHaveBeenCarriedOut(_ failure: AttemptFailure) -> Bool {
         switch failure {
-        case .service(let status, let code): return !(status == 429 || throttlingCodes.contains(code))
+        case .service(let status, let code): return !(status == 429 || throttlingCodes.contains(code) || conflictCodes.contains(code))
         case .transport: return true
         }
     }

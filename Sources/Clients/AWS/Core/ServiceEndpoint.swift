@@ -22,7 +22,7 @@ public struct ServiceEndpoint: Sendable, Equatable {
         return path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
-    /// The `Host` header value: the port only when it is not the scheme's default (as URLSession sends it).
+    /// The `Host` header value: the port only when it is not the scheme's default (as HTTP clients send it).
     public func hostHeader() -> String { Self.hostHeader(for: url) }
 
     public static func hostHeader(for url: URL) -> String {

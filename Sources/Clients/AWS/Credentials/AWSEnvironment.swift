@@ -92,7 +92,7 @@ public struct AWSEnvironment: Sendable {
 
     /// Region and endpoints (an explicit `endpointURL` wins over the environment's), without credentials.
     public func baseConfiguration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
-                                  transport: any HTTPTransport = AutomaticTransport()) -> AWSClientConfiguration {
+                                  transport: any HTTPTransport = CurlTransport()) -> AWSClientConfiguration {
         let endpoints = endpointURLs()
         return AWSClientConfiguration(
             credentials: SigningCredentials(accessKeyId: "", secretAccessKey: ""), region: region(profile: explicit?.profile ?? profileName),
@@ -102,7 +102,7 @@ public struct AWSEnvironment: Sendable {
 
     /// A full client configuration: credentials from the chain, region, and endpoints.
     public func configuration(explicit: ExplicitProfile? = nil, endpointURL: URL? = nil,
-                              transport: any HTTPTransport = AutomaticTransport()) async throws -> AWSClientConfiguration {
+                              transport: any HTTPTransport = CurlTransport()) async throws -> AWSClientConfiguration {
         var configuration = baseConfiguration(explicit: explicit, endpointURL: endpointURL, transport: transport)
         configuration.credentials = try await credentials(explicit: explicit, base: configuration).credentials
         return configuration

@@ -18,8 +18,8 @@ extension S3Client {
         return PutObjectResult(eTag: response.header("etag"), versionId: response.header("x-amz-version-id"))
     }
 
-    /// The stored bytes. `Accept-Encoding: identity` asks HTTP stacks that decompress on their own
-    /// (URLSession on Darwin) to leave objects stored with `Content-Encoding: gzip` as they are.
+    /// The stored bytes: an object stored with `Content-Encoding: gzip` comes back compressed, as stored
+    /// (`Accept-Encoding: identity`, and the transport never decompresses).
     public func getObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3Object {
         let response = try await send("GetObject", "GET", bucket: bucket, key: key, query: versionQuery(versionId),
                                       headers: [HTTPHeader("Accept-Encoding", "identity")])
