@@ -120,12 +120,18 @@ struct Deployment {
         let applier = Applier(stack: session.stack, kinds: session.kinds, plan: planned.plan, live: planned.live, recorder: recorder,
                               earlierIntents: planned.state?.pending ?? [:])
         let started = Date()
-        let report = await applier.run(parallelism: parallelism, observer: ProgressPrinter(style: style), stop: stop)
+        let mode = planned.plan.mode
+        let limiter = AdaptiveConcurrency(ceiling: parallelism)
+        let report = await applier.run(limiter: limiter, observer: ProgressPrinter(style: style), stop: stop)
+        if session.trace {
+            let load = limiter.summary
+            Terminal.err("trace: \(mode == .apply ? "apply" : "destroy"): at most \(load.peakInFlight) calls in flight (ceiling \(limiter.ceiling)); "
+                         + (load.cuts == 0 ? "no push-back" : "limit cut \(load.cuts) time\(load.cuts == 1 ? "" : "s") on push-back, lowest \(load.lowestLimit)"))
+        }
         let outputs = planned.plan.mode == .apply ? await applier.coordinator.outputs() : [:]
         let forgotten = planned.plan.forgotten
         let revision = session.stack.revision
         let succeeded = report.isSuccess
-        let mode = planned.plan.mode
         let counts = report.counts
         try await recorder.update { state in
             for address in forgotten { state.resources.removeValue(forKey: address) }
@@ -157,4 +163,11 @@ struct Deployment {
         }
         return succeeded
     }
+}
+
+/// `--parallelism`: the most provider calls apply keeps in flight. Apply starts at this ceiling and halves its
+/// limit when a service pushes back (HTTP 429, overload, retries), growing back by one per round that passes.
+enum Parallelism {
+    static let defaultCeiling = 64
+    static let help = "The most calls in flight at once (default \(defaultCeiling)); apply backs off below it when a service pushes back."
 }

@@ -112,6 +112,8 @@ struct ProviderSet {
         var lines = ["trace:"]
         if let m = snowflake.metrics {
             lines.append("  snowflake: \(m.requests) SQL API requests, \(m.statements) statements, \(m.retries) retries")
+            let sorts = (snowflake.statementSorts ?? [:]).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            if !sorts.isEmpty { lines.append("  snowflake statements: " + sorts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")) }
         } else {
             lines.append("  snowflake: no connection opened")
         }

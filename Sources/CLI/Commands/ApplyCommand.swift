@@ -13,7 +13,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Apply without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
     @Flag(name: .long, help: "Apply a plan that destroys data (non-empty tables or buckets, objects infra does not manage).") var allowDataLoss = false
-    @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
+    @Option(name: .long, help: ArgumentHelp(Parallelism.help)) var parallelism = Parallelism.defaultCeiling
     @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
     func validate() throws {
@@ -101,7 +101,7 @@ struct DestroyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Required to destroy a protected environment.") var force = false
     @Flag(name: .long, help: "Do not run the stack's teardown pipeline first.") var skipTeardown = false
     @Flag(name: .long, help: "Destroy non-empty tables and buckets (and objects infra does not manage inside its containers).") var allowDataLoss = false
-    @Option(name: .long, help: "How many resources to delete at once.") var parallelism = 10
+    @Option(name: .long, help: ArgumentHelp(Parallelism.help)) var parallelism = Parallelism.defaultCeiling
 
     /// Confirm (naming what goes), then run the teardown pipeline, then delete: an answer of "no" changes nothing.
     func run() async throws {

@@ -88,7 +88,7 @@ struct PromoteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Apply without asking for confirmation.") var autoApprove = false
     @Flag(name: .long, help: "Apply even if the plan destroys data in the target environment.") var allowDataLoss = false
     @Flag(name: .long, help: "Allow deletes and replacements in a protected environment.") var force = false
-    @Option(name: .long, help: "How many resources to change at once.") var parallelism = 10
+    @Option(name: .long, help: ArgumentHelp(Parallelism.help)) var parallelism = Parallelism.defaultCeiling
     @Flag(name: .long, help: "Print, on stderr, how many API requests and statements each provider made.") var trace = false
 
     func run() async throws {

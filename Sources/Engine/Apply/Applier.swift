@@ -37,7 +37,10 @@ public final class StopFlag: @unchecked Sendable {
 }
 
 /// Executes a plan: independent resources concurrently, dependencies first (deletes in reverse),
-/// re-resolving each resource's values once what it depends on exists.
+/// re-resolving each resource's values once what it depends on exists. Every resource whose dependencies are
+/// done starts at once; what bounds the calls in flight is `AdaptiveConcurrency` (the ceiling, halved when a
+/// service pushes back). A kind whose writes answer nothing (`BulkReadBackKind`) has its objects read back
+/// together, one read per kind for everything written at about the same time.
 public final class Applier: Sendable {
     let stack: LoadedStack
     let kinds: KindRegistry
@@ -82,19 +85,23 @@ public final class Applier: Sendable {
         return graph
     }
 
+    /// `parallelism` is the most provider calls in flight at once (the adaptive limit's ceiling).
     public func run(parallelism: Int, observer: any ApplyObserver, stop: StopFlag) async -> ApplyReport {
+        await run(limiter: AdaptiveConcurrency(ceiling: parallelism), observer: observer, stop: stop)
+    }
+
+    public func run(limiter: AdaptiveConcurrency, observer: any ApplyObserver, stop: StopFlag) async -> ApplyReport {
         let graph = Applier.graph(for: plan, state: await recorder.document)
         let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
-        let outcomes = await GraphWalker.walk(graph, parallelism: parallelism) { [self] address in
-            let change = changes[address]!
-            guard !stop.isStopped else { throw Interrupted() }
-            observer.started(change)
-            let start = Date()
+        let readBacks = ReadBackBatcher(limiter: limiter)
+        // Resources waiting for the limiter cost nothing; one waiting for its read-back holds no call slot.
+        let outcomes = await GraphWalker.walk(graph, parallelism: max(1, graph.nodes.count)) { [self] address in
+            let progress = ChangeProgress(change: changes[address]!, observer: observer, stop: stop, limiter: limiter)
             do {
-                try await self.execute(change)
-                observer.finished(change, seconds: Date().timeIntervalSince(start), error: nil)
+                try await self.execute(progress.change, progress, readBacks)
+                progress.finished(error: nil)
             } catch {
-                observer.finished(change, seconds: Date().timeIntervalSince(start), error: error)
+                progress.finished(error: error)
                 throw error
             }
         }
@@ -110,7 +117,7 @@ public final class Applier: Sendable {
         return report
     }
 
-    func execute(_ change: ResourceChange) async throws {
+    func execute(_ change: ResourceChange, _ progress: ChangeProgress, _ readBacks: ReadBackBatcher) async throws {
         guard let kind = kinds[change.kind] else { throw Diagnostic("no provider offers kind '\(change.kind)'", at: nil) }
         let recordedObject = await recorder.document.resources[change.address]?.liveObject
         var liveObject = change.identity.flatMap { live.object(kind: change.kind, identity: $0) }
@@ -120,16 +127,17 @@ public final class Applier: Sendable {
             object.properties.merge(recordedObject.properties) { current, _ in current }
             liveObject = object
         }
+        let writer = Writer(kind: kind, progress: progress, readBacks: readBacks)
         switch change.action {
         case .noop:
             return
         case .delete:
             let object = liveObject ?? recordedObject ?? LiveObject(identity: change.identity ?? change.address, properties: [:])
-            try await kind.delete(object)
+            try await progress.call { try await kind.delete(object) }
             try await removeWithContents(change)
         case .create:
             let desired = try await coordinator.desired(change.address)
-            let created = try await create(change, desired: desired, kind: kind)
+            let created = try await create(change, desired: desired, writer: writer)
             try await finish(change, desired: desired, object: created)
         case .replace:
             let desired = try await coordinator.desired(change.address)
@@ -137,10 +145,10 @@ public final class Applier: Sendable {
                 // Its container's replacement dropped it, and recorded that: nothing left to delete.
                 try await recorder.remove(change.address)
             } else if let old = liveObject ?? recordedObject {
-                try await kind.delete(old)
+                try await progress.call { try await kind.delete(old) }
                 try await removeWithContents(change)
             }
-            let created = try await create(change, desired: desired, kind: kind)
+            let created = try await create(change, desired: desired, writer: writer)
             try await finish(change, desired: desired, object: created)
         case .update, .adopt, .importExisting:
             let desired = try await coordinator.desired(change.address)
@@ -148,7 +156,7 @@ public final class Applier: Sendable {
                 throw Diagnostic("'\(change.address)' disappeared since the plan was made", at: nil, hint: "run plan again")
             }
             let differences = await coordinator.differences(desired, current: current)
-            let updated = differences.isEmpty ? current : try await kind.update(desired.resource, from: current, changes: differences)
+            let updated = differences.isEmpty ? current : try await writer.update(desired.resource, from: current, changes: differences)
             try await finish(change, desired: desired, object: updated)
         }
     }
@@ -165,18 +173,19 @@ public final class Applier: Sendable {
     /// Records the intent first, so a crash after the service made the object leaves a trace the next plan trusts.
     /// If an earlier, interrupted run's create of the same object finished after this run refreshed, the create
     /// fails (already exists): the object is infra's own, so it is read back and brought to the stack's values.
-    func create(_ change: ResourceChange, desired: ApplyCoordinator.Resolved, kind: any ResourceKind) async throws -> LiveObject {
+    func create(_ change: ResourceChange, desired: ApplyCoordinator.Resolved, writer: Writer) async throws -> LiveObject {
         let identity = desired.resource.identity
         let earlier = earlierIntents[change.address]
-        try await recorder.update { $0.pending[change.address] = PendingCreate(kind: change.kind, identity: identity) }
+        let intent = PendingCreate(kind: change.kind, identity: identity)
         do {
-            return try await kind.create(desired.resource)
+            return try await writer.create(desired.resource) { try await self.recorder.update { $0.pending[change.address] = intent } }
         } catch {
+            let kind = writer.kind
             guard let earlier, earlier.kind == change.kind, earlier.identity == identity,
-                  let existing = try? await kind.read([identity])[identity]
+                  let existing = try? await writer.progress.call({ try await kind.read([identity])[identity] })
             else { throw error }
             let differences = await coordinator.differences(desired, current: existing)
-            return differences.isEmpty ? existing : try await kind.update(desired.resource, from: existing, changes: differences)
+            return differences.isEmpty ? existing : try await writer.update(desired.resource, from: existing, changes: differences)
         }
     }
 
@@ -193,6 +202,88 @@ public final class Applier: Sendable {
             state.resources[change.address] = record
             state.pending.removeValue(forKey: change.address)
         }
+    }
+}
+
+/// One change's progress: it is announced (and checked against a stop) when its first call gets a slot, and
+/// timed from then, so resources queued behind the limit neither print nor count time.
+final class ChangeProgress: @unchecked Sendable {
+    let change: ResourceChange
+    let observer: any ApplyObserver
+    let stop: StopFlag
+    let limiter: AdaptiveConcurrency
+    private let lock = NSLock()
+    private var startedAt: Date?
+
+    init(change: ResourceChange, observer: any ApplyObserver, stop: StopFlag, limiter: AdaptiveConcurrency) {
+        self.change = change
+        self.observer = observer
+        self.stop = stop
+        self.limiter = limiter
+    }
+
+    /// One provider call, within the limit.
+    func call<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await limiter.run {
+            try begin()
+            return try await body()
+        }
+    }
+
+    /// A change that has not started yet does not start once a stop is asked for.
+    private func begin() throws {
+        let first = try lock.withLock { () throws -> Bool in
+            guard startedAt == nil else { return false }
+            if stop.isStopped { throw Interrupted() }
+            startedAt = Date()
+            return true
+        }
+        if first { observer.started(change) }
+    }
+
+    /// A change that never made a call (nothing to change, or it failed resolving) is announced as it finishes;
+    /// one stopped before it started is not announced at all.
+    func finished(error: (any Error)?) {
+        let (started, announce) = lock.withLock { () -> (Date?, Bool) in
+            guard startedAt == nil else { return (startedAt, false) }
+            if error is Interrupted { return (nil, false) }
+            startedAt = Date()
+            return (startedAt, true)
+        }
+        guard let started else { return }
+        if announce { observer.started(change) }
+        observer.finished(change, seconds: Date().timeIntervalSince(started), error: error)
+    }
+}
+
+/// Sends creates and updates for one change: a `BulkReadBackKind` only writes within the limit, then waits,
+/// holding no slot, for the read-back it shares with the other objects of its kind.
+struct Writer {
+    let kind: any ResourceKind
+    let progress: ChangeProgress
+    let readBacks: ReadBackBatcher
+
+    /// `beforeSending` runs within the call's slot, right before the create goes out (the intent's write).
+    func create(_ resource: DesiredResource, beforeSending: @Sendable () async throws -> Void) async throws -> LiveObject {
+        guard let bulk = kind as? any BulkReadBackKind else {
+            return try await progress.call {
+                try await beforeSending()
+                return try await kind.create(resource)
+            }
+        }
+        return try await readBacks.written(of: bulk) {
+            try await progress.call {
+                try await beforeSending()
+                return try await bulk.sendCreate(resource)
+            }
+        }
+    }
+
+    func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+        guard let bulk = kind as? any BulkReadBackKind else {
+            return try await progress.call { try await kind.update(resource, from: live, changes: changes) }
+        }
+        return try await readBacks.written(of: bulk) { try await progress.call { try await bulk.sendUpdate(resource, from: live, changes: changes) } }
     }
 }
 

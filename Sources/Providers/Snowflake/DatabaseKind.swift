@@ -2,7 +2,7 @@ import Foundation
 import InfraEngine
 
 /// `snowflake.database`: dev and prod databases, named per environment from vars.
-public struct DatabaseKind: ResourceKind {
+public struct DatabaseKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -39,17 +39,17 @@ public struct DatabaseKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let name = SnowflakeKindSupport.name(p["name"])!
         var statement = "CREATE \(p["transient"]?.boolValue == true ? "TRANSIENT " : "")DATABASE \(name.sql)"
         if let days = p["data_retention_time_in_days"]?.intValue { statement += " DATA_RETENTION_TIME_IN_DAYS = \(days)" }
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
-        return try await readBack(name.description)
+        return name.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         var statements: [String] = []
         for change in changes {
@@ -64,18 +64,11 @@ public struct DatabaseKind: ResourceKind {
             }
         }
         try await sql.execute(statements)
-        return try await readBack(name.description)
+        return name.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP DATABASE IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("database \(identity) was created but SHOW DATABASES does not list it")
-        }
-        return object
     }
 }
 

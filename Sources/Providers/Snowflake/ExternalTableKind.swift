@@ -3,7 +3,7 @@ import InfraEngine
 
 /// `snowflake.external_table`: Parquet that stays in S3, with metadata refreshed from S3 events
 /// (the reviews pipeline). Only its comment changes in place; anything else replaces it.
-public struct ExternalTableKind: ResourceKind {
+public struct ExternalTableKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -128,7 +128,7 @@ public struct ExternalTableKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         let columns = try (p["columns"]?.listValue ?? []).compactMap(\.mapValue).map(Self.columnDefinition)
@@ -143,13 +143,10 @@ public struct ExternalTableKind: ResourceKind {
         statement += " FILE_FORMAT = (FORMAT_NAME = \(SnowflakeLiteral.string(QualifiedName(parsing: p["file_format"]?.stringValue ?? "").sql)))"
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
-        guard let object = try await read([q.description])[q.description] else {
-            throw SnowflakeProviderError("external table \(q) was created but SHOW EXTERNAL TABLES does not list it")
-        }
-        return object
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let q = qualifiedName(resource.properties)!
         if changes.contains(where: { $0.property == "comment" }) {
             // ALTER EXTERNAL TABLE can set only AUTO_REFRESH and tags (docs: alter-external-table). COMMENT is the
@@ -157,8 +154,7 @@ public struct ExternalTableKind: ResourceKind {
             // replacing the table as the Terraform provider does would drop its registered files for a comment.
             try await sql.execute(["COMMENT ON TABLE \(q.sql) IS \(SnowflakeLiteral.string(resource.properties["comment"]?.stringValue ?? ""))"])
         }
-        guard let object = try await read([q.description])[q.description] else { throw SnowflakeProviderError("external table \(q) disappeared") }
-        return object
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {

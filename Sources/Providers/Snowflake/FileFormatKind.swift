@@ -2,7 +2,7 @@ import Foundation
 import InfraEngine
 
 /// `snowflake.file_format`: how staged files parse (JSON, CSV, PARQUET and their options).
-public struct FileFormatKind: ResourceKind {
+public struct FileFormatKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -99,32 +99,25 @@ public struct FileFormatKind: ResourceKind {
         }
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         let type = (p["format"]?.stringValue ?? "JSON").uppercased()
         let clauses = ["TYPE = \(type)"] + optionClauses(p)
         try await sql.execute(["CREATE FILE FORMAT \(q.sql) " + clauses.joined(separator: " ") + SnowflakeKindSupport.comment(p)])
-        return try await readBack(q.description)
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         var clauses = optionClauses(p, only: Set(changes.map(\.property)))
         if changes.contains(where: { $0.property == "comment" }) { clauses.append("COMMENT = \(SnowflakeLiteral.string(p["comment"]?.stringValue ?? ""))") }
         if !clauses.isEmpty { try await sql.execute(["ALTER FILE FORMAT \(q.sql) SET " + clauses.joined(separator: " ")]) }
-        return try await readBack(q.description)
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP FILE FORMAT IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("file format \(identity) was created but SHOW FILE FORMATS does not list it")
-        }
-        return object
     }
 }

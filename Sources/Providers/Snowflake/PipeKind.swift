@@ -3,7 +3,7 @@ import InfraEngine
 
 /// `snowflake.pipe`: Snowpipe auto-ingest. Its `notification_channel` (an SQS queue ARN) exists only once the
 /// pipe does; the bucket's event notification references it, so one apply creates the pipe, then wires S3.
-public struct PipeKind: ResourceKind {
+public struct PipeKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -91,25 +91,21 @@ public struct PipeKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         let copy = try Self.copyStatement(p["copy"]?.mapValue ?? [:])
         let autoIngest = p["auto_ingest"]?.boolValue ?? true
         try await sql.execute(["CREATE PIPE \(q.sql) AUTO_INGEST = \(autoIngest ? "TRUE" : "FALSE")\(SnowflakeKindSupport.comment(p)) AS \(copy)"])
-        guard let object = try await read([q.description])[q.description] else {
-            throw SnowflakeProviderError("pipe \(q) was created but SHOW PIPES does not list it")
-        }
-        return object
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let q = qualifiedName(resource.properties)!
         if changes.contains(where: { $0.property == "comment" }) {
             try await sql.execute(["ALTER PIPE \(q.sql) SET COMMENT = \(SnowflakeLiteral.string(resource.properties["comment"]?.stringValue ?? ""))"])
         }
-        guard let object = try await read([q.description])[q.description] else { throw SnowflakeProviderError("pipe \(q) disappeared") }
-        return object
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {

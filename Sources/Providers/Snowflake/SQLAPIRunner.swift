@@ -10,6 +10,8 @@ import SnowflakeSQLAPI
 public struct SQLAPIRunner: SQLRunner {
     public let client: SQLAPIClient
     public let showRowLimit: Int
+    /// Statements sent, by what they do, for `--trace`.
+    public let tally = StatementTally()
 
     public init(client: SQLAPIClient, showRowLimit: Int = 10_000) {
         self.client = client
@@ -19,13 +21,13 @@ public struct SQLAPIRunner: SQLRunner {
     var batches: Bool { client.configuration.context.warehouse != nil }
 
     public func query(_ statement: String) async throws -> [SQLRow] {
-        Self.rows(try await client.execute(statement))
+        Self.rows(try await send([statement]) { try await client.execute(statement) })
     }
 
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] {
         guard !statements.isEmpty else { return [] }
         if statements.count == 1 { return [try await query(statements[0])] }
-        if batches { return try await client.executeMany(statements, fetchResults: true).map(Self.rows) }
+        if batches { return try await send(statements) { try await client.executeMany(statements, fetchResults: true) }.map(Self.rows) }
         return try await withThrowingTaskGroup(of: (Int, [SQLRow]).self) { group in
             for (index, statement) in statements.enumerated() {
                 group.addTask { (index, try await query(statement)) }
@@ -43,10 +45,59 @@ public struct SQLAPIRunner: SQLRunner {
 
     public func execute(_ statements: [String]) async throws {
         if statements.count > 1, batches {
-            _ = try await client.executeMany(statements, fetchResults: false)
+            _ = try await send(statements) { try await client.executeMany(statements, fetchResults: false) }
             return
         }
-        for statement in statements { _ = try await client.execute(statement) }
+        for statement in statements { _ = try await query(statement) }
+    }
+
+    /// One request, counted, and told to the engine as push-back when Snowflake answered it (or any request sent
+    /// meanwhile) with a retryable failure (429 "Request rate exceeds max", 5xx, a timeout) or finally refused it
+    /// as overloaded: apply then lowers how many statements it keeps in flight.
+    func send<T>(_ statements: [String], _ request: () async throws -> T) async throws -> T {
+        tally.count(statements)
+        let retriesBefore = client.metrics.retries
+        do {
+            let result = try await request()
+            if client.metrics.retries > retriesBefore { ServiceLoad.pushedBack() }
+            return result
+        } catch {
+            if client.metrics.retries > retriesBefore || Self.isOverload(error) { ServiceLoad.pushedBack() }
+            throw error
+        }
+    }
+
+    static func isOverload(_ error: Error) -> Bool {
+        let overloaded = [429, 503, 504]
+        if let error = error as? SnowflakeError { return overloaded.contains(error.httpStatus) }
+        if case .unexpectedResponse(let status, _)? = error as? SQLAPITransportError { return overloaded.contains(status) }
+        return false
+    }
+}
+
+/// How many statements of each sort a connection sent (`SHOW SCHEMAS`, `CREATE`, `DESC STAGE`…), for `--trace`.
+public final class StatementTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+
+    public init() {}
+
+    func count(_ statements: [String]) {
+        let sorts = statements.map(Self.sort)
+        lock.withLock { for sort in sorts { counts[sort, default: 0] += 1 } }
+    }
+
+    public var bySort: [String: Int] { lock.withLock { counts } }
+
+    /// SHOW and DESC by the objects they list (`SHOW FILE FORMATS`); other statements by their first word.
+    static func sort(of statement: String) -> String {
+        let words = statement.split(whereSeparator: \.isWhitespace).map { $0.uppercased() }
+        guard let verb = words.first else { return "" }
+        guard ["SHOW", "DESC", "DESCRIBE"].contains(verb) else { return verb }
+        let clauses: Set<String> = ["IN", "LIKE", "LIMIT", "STARTS", "FROM", "TERSE"]
+        let objects = words.dropFirst().prefix { !clauses.contains($0) && !$0.contains("\"") && !$0.contains("'") }
+        // An object type is at most two words after DESC (`DESC STORAGE INTEGRATION`); unquoted names end no clause.
+        return ([verb == "DESCRIBE" ? "DESC" : verb] + objects.prefix(verb == "SHOW" ? objects.count : 2)).joined(separator: " ")
     }
 }
 
@@ -68,6 +119,8 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
 
     /// The client's counters, if it was ever built.
     public var metrics: SQLAPIMetrics? { lock.withLock { (try? built?.get())?.client.metrics } }
+    /// Statements sent by sort, if the runner was ever built.
+    public var statementSorts: [String: Int]? { lock.withLock { (try? built?.get())?.tally.bySort } }
 
     public func query(_ statement: String) async throws -> [SQLRow] { try await runner().query(statement) }
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] { try await runner().queryBatch(statements) }

@@ -2,7 +2,7 @@ import Foundation
 import InfraEngine
 
 /// `snowflake.schema`: RAW, TRANSFORM, MART… inside a database. `${schema}` stands for `DB.SCHEMA`.
-public struct SchemaKind: ResourceKind {
+public struct SchemaKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -59,7 +59,7 @@ public struct SchemaKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         var statement = "CREATE \(p["transient"]?.boolValue == true ? "TRANSIENT " : "")SCHEMA \(q.sql)"
@@ -67,10 +67,10 @@ public struct SchemaKind: ResourceKind {
         if let days = p["data_retention_time_in_days"]?.intValue { statement += " DATA_RETENTION_TIME_IN_DAYS = \(days)" }
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
-        return try await readBack(q.description)
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let q = qualifiedName(resource.properties)!
         var statements: [String] = []
         for change in changes {
@@ -86,17 +86,10 @@ public struct SchemaKind: ResourceKind {
             }
         }
         try await sql.execute(statements)
-        return try await readBack(q.description)
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP SCHEMA IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("schema \(identity) was created but SHOW SCHEMAS does not list it")
-        }
-        return object
     }
 }

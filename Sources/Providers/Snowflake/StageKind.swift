@@ -2,7 +2,7 @@ import Foundation
 import InfraEngine
 
 /// `snowflake.stage`: an external S3 stage through a storage integration, or an internal stage.
-public struct StageKind: ResourceKind {
+public struct StageKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -87,27 +87,20 @@ public struct StageKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let q = qualifiedName(resource.properties)!
         try await sql.execute(["CREATE STAGE \(q.sql) " + clauses(resource.properties).joined(separator: " ")])
-        return try await readBack(q.description)
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let q = qualifiedName(resource.properties)!
         let set = clauses(resource.properties, only: Set(changes.map(\.property)))
         if !set.isEmpty { try await sql.execute(["ALTER STAGE \(q.sql) SET " + set.joined(separator: " ")]) }
-        return try await readBack(q.description)
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP STAGE IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("stage \(identity) was created but SHOW STAGES does not list it")
-        }
-        return object
     }
 }

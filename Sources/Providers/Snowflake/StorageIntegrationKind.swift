@@ -4,7 +4,7 @@ import InfraEngine
 /// `snowflake.storage_integration`: Snowflake's side of the S3 trust. Its `aws_iam_user_arn` and
 /// `external_id` exist only once it does, and the IAM role's trust policy needs both; the role's ARN,
 /// which the integration needs, is known at plan time. So one apply creates the integration, then the role.
-public struct StorageIntegrationKind: ResourceKind {
+public struct StorageIntegrationKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -72,7 +72,7 @@ public struct StorageIntegrationKind: ResourceKind {
         "(" + (value?.listValue ?? []).compactMap(\.stringValue).map(SnowflakeLiteral.string).joined(separator: ", ") + ")"
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let name = SnowflakeKindSupport.name(p["name"])!
         var statement = "CREATE STORAGE INTEGRATION \(name.sql) TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3'"
@@ -83,10 +83,10 @@ public struct StorageIntegrationKind: ResourceKind {
         if let id = p["external_id"]?.stringValue { statement += " STORAGE_AWS_EXTERNAL_ID = \(SnowflakeLiteral.string(id))" }
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
-        return try await readBack(name.description)
+        return name.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let p = resource.properties
         let name = SnowflakeKindSupport.name(p["name"])!
         var set: [String] = []
@@ -109,17 +109,10 @@ public struct StorageIntegrationKind: ResourceKind {
         if !set.isEmpty { statements.append("ALTER STORAGE INTEGRATION \(name.sql) SET " + set.joined(separator: " ")) }
         if !unset.isEmpty { statements.append("ALTER STORAGE INTEGRATION \(name.sql) UNSET " + unset.joined(separator: ", ")) }
         try await sql.execute(statements)
-        return try await readBack(name.description)
+        return name.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP STORAGE INTEGRATION IF EXISTS \(SnowflakeName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("storage integration \(identity) was created but SHOW INTEGRATIONS does not list it")
-        }
-        return object
     }
 }

@@ -3,7 +3,7 @@ import InfraEngine
 
 /// `snowflake.table`: the raw landing tables. Columns added, dropped, widened, re-commented or made
 /// (not) nullable change in place; any other column change replaces the table, and the plan says so.
-public struct TableKind: ResourceKind {
+public struct TableKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -145,8 +145,13 @@ public struct TableKind: ResourceKind {
 
     public func read(_ identities: [String]) async throws -> [String: LiveObject] { try await read(identities, schema: nil) }
 
-    /// `schema` narrows the three SHOWs (after a create), so applying many tables does not list the whole
-    /// account once per table.
+    /// Tables written in one schema are read back with the three SHOWs narrowed to it.
+    public func readBack(_ identities: [String]) async throws -> [String: LiveObject] {
+        let schemas = Set(identities.map { QualifiedName(Array(QualifiedName(parsing: $0).parts.dropLast())) })
+        return try await read(identities, schema: schemas.count == 1 ? schemas.first : nil)
+    }
+
+    /// `schema` narrows the three SHOWs (a read-back), so applying tables does not list the whole account.
     func read(_ identities: [String], schema: QualifiedName?) async throws -> [String: LiveObject] {
         let rows = SnowflakeKindSupport.index(try await sql.show(.tables, about: identities, schema: schema), by: ["database_name", "schema_name", "name"])
         let present = identities.filter { rows[$0] != nil }
@@ -217,7 +222,7 @@ public struct TableKind: ResourceKind {
         (value?.listValue ?? []).compactMap(\.stringValue).map { SnowflakeName(parsing: $0).sql }.joined(separator: ", ")
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         var parts = try Self.columns(p["columns"]).map(columnDefinition)
@@ -226,10 +231,10 @@ public struct TableKind: ResourceKind {
         if let keys = p["cluster_by"]?.listValue, !keys.isEmpty { statement += " CLUSTER BY (\(Self.clusterKeys(p["cluster_by"])))" }
         statement += SnowflakeKindSupport.comment(p)
         try await sql.execute([statement])
-        return try await readBack(q.description)
+        return q.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let p = resource.properties
         let q = qualifiedName(p)!
         var statements: [String] = []
@@ -277,18 +282,10 @@ public struct TableKind: ResourceKind {
         }
         // Each ALTER depends on the table as the one before left it: sent in order, one request.
         try await sql.execute(statements)
-        return try await readBack(q.description)
+        return q.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP TABLE IF EXISTS \(QualifiedName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        let schema = QualifiedName(Array(QualifiedName(parsing: identity).parts.dropLast()))
-        guard let object = try await read([identity], schema: schema)[identity] else {
-            throw SnowflakeProviderError("table \(identity) was created but SHOW TABLES does not list it")
-        }
-        return object
     }
 }

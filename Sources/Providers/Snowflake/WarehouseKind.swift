@@ -2,7 +2,7 @@ import Foundation
 import InfraEngine
 
 /// `snowflake.warehouse`: compute for loading and transformation.
-public struct WarehouseKind: ResourceKind {
+public struct WarehouseKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -82,30 +82,23 @@ public struct WarehouseKind: ResourceKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let p = resource.properties
         let name = SnowflakeKindSupport.name(p["name"])!
         var options = settings(p)
         if let v = p["initially_suspended"]?.boolValue { options.append("INITIALLY_SUSPENDED = \(v ? "TRUE" : "FALSE")") }
         try await sql.execute(["CREATE WAREHOUSE \(name.sql) WITH " + options.joined(separator: " ")])
-        return try await readBack(name.description)
+        return name.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         let options = settings(resource.properties, only: Set(changes.map(\.property)))
         if !options.isEmpty { try await sql.execute(["ALTER WAREHOUSE \(name.sql) SET " + options.joined(separator: " ")]) }
-        return try await readBack(name.description)
+        return name.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP WAREHOUSE IF EXISTS \(SnowflakeName(parsing: object.identity).sql)"])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("warehouse \(identity) was created but SHOW WAREHOUSES does not list it")
-        }
-        return object
     }
 }
