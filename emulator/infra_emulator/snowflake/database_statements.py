@@ -40,8 +40,7 @@ def require_database(ctx: Context, name: str) -> None:
 
 
 def duck_schemas(ctx: Context, database: str) -> list[str]:
-    rows = ctx.duck("SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? ORDER BY schema_name", [database])
-    return [r[0] for r in rows if r[0] not in HIDDEN_SCHEMAS]
+    return [name for name in ctx.engine.fakesnow.index().schemas_of(database) if name not in HIDDEN_SCHEMAS]
 
 
 def schema_exists(ctx: Context, database: str, schema: str) -> bool:
