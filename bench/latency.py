@@ -8,7 +8,7 @@ Starts its own emulator (`python -m infra_emulator up` on free ports, state in b
 stops it at the end, so it does not touch `infra local up`'s. infra reaches the emulator through environment
 files: `proxied` names the proxies' ports, `direct` the emulator's own (the embedded default, no delay).
 Prints, for each N: wall time, requests (SQL API / AWS, as the proxies counted them, retries included) and the
-infra process's CPU (user + sys, from wait4) for
+infra process's CPU (user + sys, from wait4) and the emulator servers' (from /proc) for
 
   apply N schemas at 0 ms and at 300 ms per request (the difference is the latency cost)
   apply N warehouses at 0 ms
@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,7 @@ class Run:
     wall: float
     cpu: float
     status: int
+    emulator_cpu: float = 0.0
     snowflake_requests: int | None = None
     aws_requests: int | None = None
     summary: str = ""
@@ -78,6 +80,8 @@ class Bench:
             f.write(f"[local]\naws_access_key_id = {aws['access_key_id']}\naws_secret_access_key = {aws['secret_access_key']}\n")
         self.key_file = snowflake["private_key_file"]
         self.aws_port, self.snowflake_port = ports[0], ports[1]
+        with open(os.path.join(self.local, "pids.json")) as f:
+            self.emulator_pids = [entry["pid"] for entry in json.load(f).values() if isinstance(entry, dict)]
         self.aws_proxy: LatencyProxy = self.proxies.add(self.aws_port)
         self.snowflake_proxy: LatencyProxy = self.proxies.add(self.snowflake_port)
 
@@ -89,6 +93,15 @@ class Bench:
         env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "emulator")}
         subprocess.run([os.path.join(ROOT, ".venv/bin/python"), "-m", "infra_emulator", *arguments, "--dir", self.local],
                        check=True, env=env, stdout=subprocess.DEVNULL)
+
+    def emulator_cpu(self) -> float:
+        """CPU seconds (user + sys) the two emulator servers have used so far (Linux: /proc/PID/stat)."""
+        total = 0
+        for pid in self.emulator_pids:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
 
     # -- projects and commands ---------------------------------------------------------------------
     def project(self, name: str, stack: str | None = None) -> str:
@@ -120,15 +133,21 @@ class Bench:
             arguments.append("--detailed-exitcode")
         self.proxies.set_delay([self.aws_proxy, self.snowflake_proxy], delay_ms)
         log_path = os.path.join(project, f"{command}-{env}-{delay_ms}ms.log")
+        emulator_before = self.emulator_cpu()
         with open(log_path, "w") as log:
             start = time.monotonic()
             child = subprocess.Popen(arguments, cwd=project, stdout=log, stderr=subprocess.STDOUT)
-            _, status, usage = os.wait4(child.pid, 0)
+            try:
+                _, status, usage = os.wait4(child.pid, 0)
+            except BaseException:
+                child.kill()
+                raise
             wall = time.monotonic() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         with open(log_path) as f:
             lines = [line.strip() for line in f if line.strip()]
-        run = Run(wall, usage.ru_utime + usage.ru_stime, child.returncode, summary=lines[-1] if lines else "")
+        run = Run(wall, usage.ru_utime + usage.ru_stime, child.returncode, self.emulator_cpu() - emulator_before,
+                  summary=lines[-1] if lines else "")
         if env == "proxied":
             run.snowflake_requests, run.aws_requests = self.snowflake_proxy.total, self.aws_proxy.total
         failed = child.returncode not in (0, 2) if command == "plan" else child.returncode != 0
@@ -155,12 +174,14 @@ def buckets_stack(n: int) -> str:
         f"    tags: {{team: data, bench: latency}}\n    force_destroy: true\n" for i in range(n))
 
 
-def measure(bench: Bench, n: int) -> list[tuple[str, str, str, str]]:
-    rows: list[tuple[str, str, str, str]] = []
+def measure(bench: Bench, n: int) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
 
     def row(label: str, run: Run) -> None:
-        rows.append((label, f"{run.wall:.1f} s" + ("" if run.status in (0, 2) else " (failed)"), run.requests(), run.cpu_share()))
-        print(f"  {label}: {rows[-1][1]}, {rows[-1][2]} requests, CPU {rows[-1][3]}", flush=True)
+        rows.append((label, f"{run.wall:.1f} s" + ("" if run.status in (0, 2) else " (failed)"), run.requests(),
+                     run.cpu_share(), f"{run.emulator_cpu:.1f} s"))
+        print(f"  {label}: {rows[-1][1]}, {rows[-1][2]} requests, infra CPU {rows[-1][3]}, emulator CPU {rows[-1][4]}",
+              flush=True)
 
     project = bench.project(f"schemas-{n}", schemas_stack(n))
     at_0 = bench.run(project, "apply")
@@ -168,7 +189,7 @@ def measure(bench: Bench, n: int) -> list[tuple[str, str, str, str]]:
     bench.run(project, "destroy")
     at_300 = bench.run(project, "apply", delay_ms=300)
     row(f"apply {n} schemas, 300 ms", at_300)
-    rows.append((f"apply {n} schemas: latency cost (300 ms − 0 ms)", f"{at_300.wall - at_0.wall:.1f} s", "", ""))
+    rows.append((f"apply {n} schemas: latency cost (300 ms − 0 ms)", f"{at_300.wall - at_0.wall:.1f} s", "", "", ""))
     print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
     bench.run(project, "destroy")
 
@@ -198,6 +219,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -208,6 +233,9 @@ def main() -> None:
     parser.add_argument("--infra", help="the infra binary (default: the release build, built if needed)")
     parser.add_argument("--parallelism", help="passed to apply and destroy (default: infra's own)")
     args = parser.parse_args()
+    # Stopped with SIGTERM (or SIGINT, which a background job ignores): still stop the emulator it started.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     infra = args.infra
     if infra is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "infra"], cwd=ROOT, check=True,
@@ -229,9 +257,9 @@ def main() -> None:
     finally:
         bench.stop()
     print(f"load after: {_uptime()}\n")
-    print("| measure | wall | requests | infra CPU (user+sys) |\n|---|---|---|---|")
-    for label, wall, requests, cpu in results:
-        print(f"| {label} | {wall} | {requests} | {cpu} |")
+    print("| measure | wall | requests | infra CPU (user+sys) | emulator CPU |\n|---|---|---|---|---|")
+    for row in results:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

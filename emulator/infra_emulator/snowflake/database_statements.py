@@ -227,7 +227,9 @@ def create_schema(ctx: Context) -> Result:
         if not replace:
             raise SqlError.already_exists(qualified_sql((database, name)))
         _drop_schema(ctx, database, name)
+    before = ctx.engine.fakesnow.index()
     ctx.duck(f"CREATE SCHEMA {duck_ident(database)}.{duck_ident(name)}")
+    ctx.engine.fakesnow.created(before.with_schema(database, name))
     db_record = ctx.engine.catalog.get("databases", (database,)) or {}
     transient = transient or bool(db_record.get("transient"))
     ctx.engine.catalog.put("schemas", (database, name), {

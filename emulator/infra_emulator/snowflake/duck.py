@@ -184,6 +184,14 @@ class PersistentFakeSnow(FakeSnow):
             self._index = None
             self._generation += 1
 
+    def created(self, index: CatalogIndex) -> None:
+        """After a statement (under the engine's lock) that made exactly one schema or permanent table: `index`
+        is the index from before it plus that object, so the next lookup need not list DuckDB's catalog again
+        (the read-back after each CREATE would otherwise list it once per object)."""
+        with self._index_lock:
+            self._index = index
+            self._generation += 1
+
     def attach(self, name: str) -> None:
         """Attaches (creating if new) the file of Snowflake database `name`, with fakesnow's helper views."""
         self.catalog_may_have_changed()
@@ -246,6 +254,7 @@ class CatalogIndex:
     """DuckDB's schemas and tables at one moment, for lookups that cost nothing."""
 
     def __init__(self, schemas: list[tuple], tables: list[tuple]):
+        self._rows = (list(schemas), list(tables))
         self.schemas: dict[str, list[str]] = {}
         for database, schema in sorted(schemas):
             self.schemas.setdefault(database, []).append(schema)
@@ -258,6 +267,15 @@ class CatalogIndex:
 
     def has_table(self, database: str, schema: str, name: str) -> bool:
         return (database, schema, name) in self.tables
+
+    def with_schema(self, database: str, schema: str) -> CatalogIndex:
+        schemas, tables = self._rows
+        return CatalogIndex(list({*schemas, (database, schema)}), tables)
+
+    def with_table(self, database: str, schema: str, name: str) -> CatalogIndex:
+        schemas, tables = self._rows
+        return CatalogIndex(schemas, [t for t in tables if tuple(t[:3]) != (database, schema, name)]
+                            + [(database, schema, name, False)])
 
 
 def set_context(conn: FakeSnowflakeConnection, database: str | None, schema: str | None) -> None:

@@ -165,9 +165,11 @@ def create_table(ctx: Context) -> Result:
     table.set("catalog", _identifier(parts[0]))
     if exists:
         _forget_table(ctx, parts)
+    before = ctx.engine.fakesnow.index()
     ctx.fakesnow(statement.sql(dialect="snowflake"), ctx.params)
     _primary_key_not_null(ctx, parts, record["primary_key"])
     if not temporary:
+        ctx.engine.fakesnow.created(before.with_table(*parts))
         ctx.engine.catalog.put("tables", parts, record)
     return Result.status(f"Table {parts[2]} successfully created.")
 
