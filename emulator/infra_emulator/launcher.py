@@ -141,7 +141,7 @@ def up(arguments: argparse.Namespace) -> int:
 # What the local Snowflake keeps between starts. The local AWS (moto) keeps everything in memory, so a fresh
 # start forgets its half too: both halves start empty, and the next plan says truthfully that everything is
 # gone and must be created again. The deployer's key (deployer.p8) stays, and is registered again at start.
-SNOWFLAKE_STATE = ("catalog.json", "duckdb", "stages", "uploads")
+SNOWFLAKE_STATE = ("catalog.json", "catalog.journal", "duckdb", "stages", "uploads")
 
 
 def _forget_snowflake_objects(directory: str) -> None:

@@ -40,8 +40,7 @@ def require_database(ctx: Context, name: str) -> None:
 
 
 def duck_schemas(ctx: Context, database: str) -> list[str]:
-    rows = ctx.duck("SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? ORDER BY schema_name", [database])
-    return [r[0] for r in rows if r[0] not in HIDDEN_SCHEMAS]
+    return [name for name in ctx.engine.fakesnow.index().schemas_of(database) if name not in HIDDEN_SCHEMAS]
 
 
 def schema_exists(ctx: Context, database: str, schema: str) -> bool:
@@ -228,7 +227,9 @@ def create_schema(ctx: Context) -> Result:
         if not replace:
             raise SqlError.already_exists(qualified_sql((database, name)))
         _drop_schema(ctx, database, name)
+    before = ctx.engine.fakesnow.index()
     ctx.duck(f"CREATE SCHEMA {duck_ident(database)}.{duck_ident(name)}")
+    ctx.engine.fakesnow.created(before.with_schema(database, name))
     db_record = ctx.engine.catalog.get("databases", (database,)) or {}
     transient = transient or bool(db_record.get("transient"))
     ctx.engine.catalog.put("schemas", (database, name), {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import string
+import threading
 import urllib.parse
 from typing import Any
 
@@ -19,6 +20,7 @@ from fakesnow import info_schema, macros
 from fakesnow.conn import FakeSnowflakeConnection
 from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
 from fakesnow.transforms import show
+from sqlglot import exp
 
 from .sqltext import duck_literal
 
@@ -80,6 +82,38 @@ if not getattr(info_schema, "_infra_quoted", False):
     info_schema._infra_quoted = True  # type: ignore[attr-defined]
 
 
+# fakesnow rewrites each statement with a chain of ~75 `transform` calls, and sqlglot's `transform` deep-copies
+# the whole tree every time: most of the CPU of a CREATE TABLE went there. Here the tree is copied once and the
+# chain rewrites that copy in place. The result is the same: each step's input is a tree the chain then drops
+# (only the chain's own calls on the current root skip the copy; any other `transform` copies as before).
+_chain = threading.local()
+_sqlglot_transform = exp.Expression.transform
+_fakesnow_transform = fakesnow_cursor.FakeSnowflakeCursor._transform  # noqa: SLF001
+
+
+def _transform_in_place_along_the_chain(self: exp.Expression, fun: Any, *args: Any, copy: bool | None = None,
+                                        **kwargs: Any) -> Any:
+    along_chain = copy is None and self is getattr(_chain, "root", None)
+    result = _sqlglot_transform(self, fun, *args, copy=not along_chain if copy is None else copy, **kwargs)
+    if along_chain:
+        _chain.root = result
+    return result
+
+
+def _transform_with_one_copy(self: Any, expression: exp.Expression, params: Any) -> exp.Expression:
+    _chain.root = expression.copy()
+    try:
+        return _fakesnow_transform(self, _chain.root, params)
+    finally:
+        _chain.root = None
+
+
+if not getattr(fakesnow_cursor, "_infra_one_copy", False):
+    exp.Expression.transform = _transform_in_place_along_the_chain  # type: ignore[method-assign]
+    fakesnow_cursor.FakeSnowflakeCursor._transform = _transform_with_one_copy  # type: ignore[method-assign]  # noqa: SLF001
+    fakesnow_cursor._infra_one_copy = True  # type: ignore[attr-defined]
+
+
 _LOAD_HISTORY_DELETE = re.compile(r"^DELETE FROM (.+)\._fs_information_schema\._fs_load_history ", re.DOTALL)
 
 
@@ -111,6 +145,9 @@ class PersistentFakeSnow(FakeSnow):
         self.db_path = directory
         self.nop_regexes = None
         self.results_cache: dict[str, tuple] = {}
+        self._index: CatalogIndex | None = None
+        self._index_lock = threading.Lock()
+        self._generation = 0
         self.duck_conn = duckdb.connect(database=":memory:")
         global_file = os.path.join(directory, f"{GLOBAL_DATABASE_NAME}.db")
         self.duck_conn.execute(f"ATTACH IF NOT EXISTS {duck_literal(global_file)} AS {GLOBAL_DATABASE_NAME}")
@@ -125,14 +162,47 @@ class PersistentFakeSnow(FakeSnow):
         """The database's file; the name is percent-encoded so `/`, `..` or NUL cannot leave the directory."""
         return os.path.join(self.directory, urllib.parse.quote(name, safe="") + ".db")
 
+    def index(self) -> CatalogIndex:
+        """DuckDB's schemas and tables as of now: listed once, then kept until something may change them.
+        duckdb_tables() builds a row per table of every attached database, so a lookup by it cost O(tables),
+        and applying N tables, which checks and lists them for every statement, O(N²)."""
+        index, generation = self._index, self._generation
+        if index is None:
+            index = CatalogIndex(
+                self.query("SELECT database_name, schema_name FROM duckdb_schemas()"),
+                self.query("SELECT database_name, schema_name, table_name, temporary FROM duckdb_tables()"),
+            )
+            with self._index_lock:
+                # Kept only if no change began or ended while it was read (a session may be opened meanwhile).
+                if generation == self._generation:
+                    self._index = index
+        return index
+
+    def catalog_may_have_changed(self) -> None:
+        """Called before and after anything that may create, drop or rename a schema or table in DuckDB."""
+        with self._index_lock:
+            self._index = None
+            self._generation += 1
+
+    def created(self, index: CatalogIndex) -> None:
+        """After a statement (under the engine's lock) that made exactly one schema or permanent table: `index`
+        is the index from before it plus that object, so the next lookup need not list DuckDB's catalog again
+        (the read-back after each CREATE would otherwise list it once per object)."""
+        with self._index_lock:
+            self._index = index
+            self._generation += 1
+
     def attach(self, name: str) -> None:
         """Attaches (creating if new) the file of Snowflake database `name`, with fakesnow's helper views."""
+        self.catalog_may_have_changed()
         self.duck_conn.execute(f"ATTACH IF NOT EXISTS {duck_literal(self.database_file(name))} AS {duck_ident(name)}")
         # fakesnow's per-database info schema views and macros; all `IF NOT EXISTS`, so safe to repeat.
         self.duck_conn.execute(info_schema.per_db_creation_sql(name))
         self.duck_conn.execute(macros.creation_sql(name))
+        self.catalog_may_have_changed()
 
     def detach_and_delete(self, name: str) -> None:
+        self.catalog_may_have_changed()
         self.duck_conn.execute(f"DETACH DATABASE IF EXISTS {duck_ident(name)}")
         for suffix in ("", ".wal"):
             path = self.database_file(name) + suffix
@@ -143,11 +213,19 @@ class PersistentFakeSnow(FakeSnow):
             self.duck_conn.execute(
                 f"DELETE FROM {GLOBAL_DATABASE_NAME}._fs_information_schema.{table} WHERE ext_table_catalog = ?", [name]
             )
+        self.catalog_may_have_changed()
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """A query on a fresh cursor, so no session's current schema or result is disturbed."""
-        with self.duck_conn.cursor() as cur:
-            return cur.execute(sql, params or []).fetchall()
+        if is_read_only(sql):
+            with self.duck_conn.cursor() as cur:
+                return cur.execute(sql, params or []).fetchall()
+        self.catalog_may_have_changed()
+        try:
+            with self.duck_conn.cursor() as cur:
+                return cur.execute(sql, params or []).fetchall()
+        finally:
+            self.catalog_may_have_changed()
 
     def session(self, database: str | None, schema: str | None) -> FakeSnowflakeConnection:
         conn = FakeSnowflakeConnection(
@@ -162,6 +240,42 @@ class PersistentFakeSnow(FakeSnow):
 
     def close(self) -> None:
         self.duck_conn.close()
+
+
+_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|DESC|DESCRIBE|LIST|LS)\b", re.IGNORECASE)
+
+
+def is_read_only(sql: str) -> bool:
+    """A statement that cannot change DuckDB's schemas or tables (a query; SHOW, DESC or LIST)."""
+    return bool(_READ_ONLY.match(sql))
+
+
+class CatalogIndex:
+    """DuckDB's schemas and tables at one moment, for lookups that cost nothing."""
+
+    def __init__(self, schemas: list[tuple], tables: list[tuple]):
+        self._rows = (list(schemas), list(tables))
+        self.schemas: dict[str, list[str]] = {}
+        for database, schema in sorted(schemas):
+            self.schemas.setdefault(database, []).append(schema)
+        self.tables = {(d, s, t) for d, s, t, _ in tables}
+        # Permanent tables in name order, as SHOW lists them.
+        self.permanent = sorted((d, s, t) for d, s, t, temporary in tables if not temporary)
+
+    def schemas_of(self, database: str) -> list[str]:
+        return self.schemas.get(database, [])
+
+    def has_table(self, database: str, schema: str, name: str) -> bool:
+        return (database, schema, name) in self.tables
+
+    def with_schema(self, database: str, schema: str) -> CatalogIndex:
+        schemas, tables = self._rows
+        return CatalogIndex(list({*schemas, (database, schema)}), tables)
+
+    def with_table(self, database: str, schema: str, name: str) -> CatalogIndex:
+        schemas, tables = self._rows
+        return CatalogIndex(schemas, [t for t in tables if tuple(t[:3]) != (database, schema, name)]
+                            + [(database, schema, name, False)])
 
 
 def set_context(conn: FakeSnowflakeConnection, database: str | None, schema: str | None) -> None:

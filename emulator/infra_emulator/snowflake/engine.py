@@ -24,7 +24,7 @@ from . import statements
 from .auth import Users
 from .s3access import AwsAccess
 from .catalog import Catalog
-from .duck import PersistentFakeSnow, set_context
+from .duck import PersistentFakeSnow, is_read_only, set_context
 from .errors import SqlError
 from .external_table_statements import refresh_referenced
 from .identifier_function import resolve_identifiers
@@ -182,7 +182,7 @@ class Engine:
         statements.register(self)
 
     def close(self) -> None:
-        self.catalog.save()
+        self.catalog.close()
         self.fakesnow.close()
 
     def route(self, command: str, kind: str, handler: Handler) -> None:
@@ -198,9 +198,7 @@ class Engine:
         if database and self.catalog.get("databases", (database,)) is not None:
             session.database = database
             wanted = schema or "PUBLIC"
-            exists = self.fakesnow.query("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
-                                         [database, wanted])
-            session.schema = wanted if exists else None
+            session.schema = wanted if wanted in self.fakesnow.index().schemas_of(database) else None
         return session
 
     def execute(self, session: Session, text: str, params: list[Any] | None = None,
@@ -230,6 +228,9 @@ class Engine:
         cursor = fake.cursor()
         duck = fake._duck_conn  # noqa: SLF001 - the session's DuckDB connection, interrupted on cancel
         context.cancellation.running(duck.interrupt)
+        changes = not is_read_only(text)
+        if changes:
+            self.fakesnow.catalog_may_have_changed()
         try:
             cursor.execute(text, binding_params=params)
         except snowflake.connector.errors.Error as e:
@@ -247,6 +248,8 @@ class Engine:
             raise _snowflake_error("100038", "22018", str(e).split("\n")[0]) from None
         finally:
             context.cancellation.running(None)
+            if changes:
+                self.fakesnow.catalog_may_have_changed()
         # fakesnow may have switched database/schema (USE, CREATE SCHEMA): keep the session in step.
         context.session.database = fake.database
         context.session.schema = fake.schema

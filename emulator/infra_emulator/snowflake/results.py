@@ -198,6 +198,8 @@ def cell_text(column: Column, value: Any, protocol: str = SQL_API) -> str | None
     if value is None:
         return None
     kind = column.type
+    if type(value) is str and kind not in (VARIANT, OBJECT, ARRAY):
+        return value  # most cells (SHOW's names and properties): what str() below would give, sooner
     if isinstance(value, bool):
         if protocol == CONNECTOR:
             return "1" if value else "0"

@@ -360,8 +360,10 @@ class SqlApi:
         assert result is not None
         total = len(result.rows)
         partitions = []
+        first: list[list[str | None]] = []
         for start in range(0, max(total, 1), PARTITION_ROWS):
             rows = self._rows(record, start, start + PARTITION_ROWS)
+            first = rows if start == 0 else first
             partitions.append({"rowCount": len(rows), "uncompressedSize": len(json.dumps(rows))})
         body: dict[str, Any] = {
             "resultSetMetaData": {
@@ -370,7 +372,7 @@ class SqlApi:
                 "partitionInfo": partitions,
                 "rowType": [c.row_type() for c in result.columns],
             },
-            "data": self._rows(record, 0, PARTITION_ROWS),
+            "data": first,
             "code": SUCCESS_CODE,
             "statementStatusUrl": self._status_url(record.handle),
             "requestId": record.request_id or record.handle,

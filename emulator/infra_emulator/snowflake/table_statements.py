@@ -93,9 +93,7 @@ def _take_column_properties(record: dict[str, Any], column: exp.ColumnDef) -> No
 
 
 def table_exists(ctx: Context, database: str, schema: str, name: str) -> bool:
-    rows = ctx.duck("SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
-                    [database, schema, name])
-    return bool(rows)
+    return ctx.engine.fakesnow.index().has_table(database, schema, name)
 
 
 def require_table(ctx: Context, parts: tuple[str, str, str]) -> None:
@@ -177,9 +175,11 @@ def create_table(ctx: Context) -> Result:
     table.set("catalog", _identifier(parts[0]))
     if exists:
         _forget_table(ctx, parts)
+    before = ctx.engine.fakesnow.index()
     ctx.fakesnow(statement.sql(dialect="snowflake"), ctx.params)
     _primary_key_not_null(ctx, parts, record["primary_key"])
     if not temporary:
+        ctx.engine.fakesnow.created(before.with_table(*parts))
         ctx.engine.catalog.put("tables", parts, record)
     return Result.status(f"Table {parts[2]} successfully created.")
 
@@ -454,12 +454,11 @@ SHOW_TABLES_COLUMNS = [
 def show_tables(ctx: Context) -> Result:
     show = parse_show(ctx, paged=True)
     rows = []
-    for database, schema, name in _tables_in_scope(ctx, show):
-        if not show.matches_name(name):
-            continue
+    tables = [t for t in _tables_in_scope(ctx, show) if show.matches_name(t[2])]
+    counts = _row_counts(ctx, tables)
+    for database, schema, name in tables:
         record = table_record(ctx, (database, schema, name))
-        # Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes).
-        count = ctx.duck(f"SELECT COUNT(*) FROM {duck_ident(database)}.{duck_ident(schema)}.{duck_ident(name)}")[0][0]
+        count = counts[(database, schema, name)]
         cluster = record.get("cluster_by") or []
         rows.append({
             "created_on": datetime.datetime.fromisoformat(record["created_on"]) if record.get("created_on")
@@ -478,15 +477,53 @@ def show_tables(ctx: Context) -> Result:
     return show.limit(Result.of(SHOW_TABLES_COLUMNS, rows))
 
 
+def _row_counts(ctx: Context, tables: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """Row counts exactly, as Snowflake's metadata keeps them (DuckDB's estimate lags after deletes): a few
+    hundred tables per query, as a query per table made SHOW TABLES of a large account slow."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for start in range(0, len(tables), 200):
+        chunk = tables[start:start + 200]
+        sql = " UNION ALL ".join(f"SELECT {i}, COUNT(*) FROM {'.'.join(duck_ident(p) for p in parts)}"
+                                 for i, parts in enumerate(chunk, start))
+        for i, count in ctx.duck(sql):
+            counts[tables[i]] = count
+    return counts
+
+
 DESC_TABLE_COLUMNS = [
     Column.text("name"), Column.text("type"), Column.text("kind"), Column.text("null?"), Column.text("default"),
     Column.text("primary key"), Column.text("unique key"), Column.text("check"), Column.text("expression"),
     Column.text("comment"), Column.text("policy name"), Column.text("privacy domain"),
 ]
 
+# fakesnow's view _fs_global._fs_information_schema._fs_columns, the columns used here: Snowflake's type names for
+# DuckDB's, with the VARCHAR lengths fakesnow records in _fs_columns_ext. The view reads DuckDB's
+# information_schema.columns (itself the view duckdb_columns) and joins duckdb_columns again for comments, each a
+# scan of every column of every database; this reads duckdb_columns once, the same way.
+_FS_COLUMNS_SQL = """
+SELECT database_name AS table_catalog, schema_name AS table_schema, table_name, column_name,
+    column_index AS ordinal_position, column_default, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable,
+    CASE WHEN starts_with(data_type, 'DECIMAL') OR data_type = 'BIGINT' THEN 'NUMBER'
+         WHEN data_type = 'VARCHAR' THEN 'TEXT'
+         WHEN data_type = 'DOUBLE' THEN 'FLOAT'
+         WHEN data_type = 'BLOB' THEN 'BINARY'
+         WHEN data_type = 'TIMESTAMP' THEN 'TIMESTAMP_NTZ'
+         WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_TZ'
+         WHEN data_type = 'JSON' THEN 'VARIANT'
+         ELSE data_type END AS data_type,
+    ext_character_maximum_length AS character_maximum_length,
+    CASE WHEN data_type = 'BIGINT' THEN 38 WHEN data_type = 'DOUBLE' THEN NULL ELSE numeric_precision END AS numeric_precision,
+    CASE WHEN data_type = 'DOUBLE' THEN NULL ELSE numeric_scale END AS numeric_scale
+FROM duckdb_columns
+LEFT JOIN _fs_global._fs_information_schema._fs_columns_ext
+    ON ext_table_catalog = database_name AND ext_table_schema = schema_name AND ext_table_name = table_name
+    AND ext_column_name = column_name
+WHERE schema_name != '_fs_information_schema'
+"""
+
 # fakesnow's record of each column's Snowflake type (with VARCHAR lengths), spelled as DESC TABLE spells it.
-_COLUMN_TYPES_SQL = """
-SELECT column_name,
+_COLUMN_TYPES_SQL = f"""
+SELECT table_catalog, table_schema, table_name, column_name,
     CASE WHEN data_type = 'NUMBER' THEN 'NUMBER(' || numeric_precision || ',' || numeric_scale || ')'
          WHEN data_type = 'TEXT' THEN 'VARCHAR(' || coalesce(character_maximum_length, 16777216) || ')'
          WHEN data_type = 'TIMESTAMP_NTZ' THEN 'TIMESTAMP_NTZ(9)'
@@ -495,10 +532,26 @@ SELECT column_name,
          WHEN data_type = 'BINARY' THEN 'BINARY(8388608)'
          ELSE data_type END,
     is_nullable, column_default
-FROM _fs_global._fs_information_schema._fs_columns
-WHERE table_catalog = ? AND table_schema = ? AND table_name = ?
-ORDER BY ordinal_position
+FROM ({_FS_COLUMNS_SQL})
+WHERE {{scope}}
+ORDER BY table_catalog, table_schema, table_name, ordinal_position
 """
+
+
+def _column_types(ctx: Context, database: str | None = None, schema: str | None = None,
+                  table: str | None = None) -> dict[tuple[str, str, str], list[tuple]]:
+    """Each table's (name, type, nullable, default) rows in ordinal order, for every table in one database,
+    schema or table (or the account) at once: one query, however many tables (a query per table made SHOW
+    COLUMNS for 1,000 tables take seconds)."""
+    conditions, params = ["TRUE"], []
+    for column, value in (("table_catalog", database), ("table_schema", schema), ("table_name", table)):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    columns: dict[tuple[str, str, str], list[tuple]] = {}
+    for catalog, schema_name, table_name, *row in ctx.duck(_COLUMN_TYPES_SQL.format(scope=" AND ".join(conditions)), params):
+        columns.setdefault((catalog, schema_name, table_name), []).append(tuple(row))
+    return columns
 
 
 def describe_table(ctx: Context) -> Result:
@@ -509,7 +562,7 @@ def describe_table(ctx: Context) -> Result:
     require_table(ctx, parts)
     record = table_record(ctx, parts)
     rows = []
-    for name, type_text, nullable, default in ctx.duck(_COLUMN_TYPES_SQL, list(parts)):
+    for name, type_text, nullable, default in _column_types(ctx, *parts).get(parts, []):
         declared_default = record.get("column_defaults", {}).get(name)
         rows.append({
             "name": name, "type": record.get("column_types", {}).get(name) or _snowflake_type(type_text),
@@ -577,26 +630,20 @@ def _data_type_json(type_text: str, nullable: bool) -> str:
 
 def _tables_in_scope(ctx: Context, show) -> list[tuple[str, str, str]]:
     """The account's tables (not external tables) within the SHOW's IN scope, in name order."""
-    databases = [r["name"] for r in ctx.engine.catalog.values("databases")]
-    if not databases:
-        return []
-    placeholders = ", ".join("?" for _ in databases)
-    tables = ctx.duck(
-        f"SELECT database_name, schema_name, table_name FROM duckdb_tables() "
-        f"WHERE database_name IN ({placeholders}) AND NOT temporary AND schema_name NOT IN "
-        "('_fs_information_schema', 'information_schema', 'main') ORDER BY database_name, schema_name, table_name",
-        databases,
-    )
+    databases = {r["name"] for r in ctx.engine.catalog.values("databases")}
     external = {tuple(r["parts"]) for r in ctx.engine.catalog.values("external_tables")}
-    return [tuple(t) for t in tables if show.in_scope(t[0], t[1], t[2]) and tuple(t) not in external]
+    return [t for t in ctx.engine.fakesnow.index().permanent
+            if t[0] in databases and t[1] not in ("_fs_information_schema", "information_schema", "main")
+            and show.in_scope(*t) and t not in external]
 
 
 def show_columns(ctx: Context) -> Result:
     show = parse_show(ctx)
     rows = []
+    column_types = _column_types(ctx, show.database, show.schema, show.table)
     for parts in _tables_in_scope(ctx, show):
         record = table_record(ctx, parts)
-        for name, type_text, nullable, default in ctx.duck(_COLUMN_TYPES_SQL, list(parts)):
+        for name, type_text, nullable, default in column_types.get(parts, []):
             if not show.matches_name(name):
                 continue
             declared_default = record.get("column_defaults", {}).get(name)
