@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),
         .target(name: "AWSClients", dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/AWS"),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], path: "Tests/SigV4Tests", exclude: ["Fixtures"]),
-        .testTarget(name: "AirflowExportTests", dependencies: ["AirflowExport", "InfraEngine", "PoolProvider", "TestSupport", "infra"],
+        .testTarget(name: "AirflowExportTests", dependencies: ["InfraEngine", "SnowflakeProvider", "TestSupport", "infra"],
                     path: "Tests/AirflowExportTests"),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "SigV4"], path: "Tests/AWSClientsTests"),
     ]

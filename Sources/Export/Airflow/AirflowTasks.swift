@@ -104,7 +104,9 @@ struct AirflowTaskTranslator {
 
     func sqlOperator(_ sql: String, handler: String?) -> AirflowOperator {
         AirflowOperator(className: "SQLExecuteQueryOperator", module: "airflow.providers.common.sql.operators.sql",
-                        arguments: [("conn_id", Self.snowflakeConnection), ("sql", sql)] + (handler.map { [("handler", $0)] } ?? []),
+                        // Each statement commits on its own, as through the SQL API the embedded runner uses.
+                        arguments: [("conn_id", Self.snowflakeConnection), ("sql", sql), ("autocommit", "True")]
+                            + (handler.map { [("handler", $0)] } ?? []),
                         usesChecks: handler != nil)
     }
 
