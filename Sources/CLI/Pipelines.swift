@@ -8,17 +8,24 @@ import SnowflakeProvider
 struct PipelineSession {
     let session: Session
 
-    /// The executors this build offers, by task kind.
+    /// The executors this build offers, by task kind: one per kind, from a switch with no default, so a new kind
+    /// does not compile until the runner (here) and the Airflow export (AirflowTaskTranslator) both handle it.
     func executors() -> [TaskKind: any TaskExecutor] {
+        Dictionary(uniqueKeysWithValues: TaskKind.allCases.map { ($0, executor(for: $0)) })
+    }
+
+    func executor(for kind: TaskKind) -> any TaskExecutor {
         let sql = session.providers.snowflake
         let aws = session.providers.aws
-        return [
-            .command: CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root),
-            .sql: SQLTaskExecutor(sql: sql), .copy: CopyTaskExecutor(sql: sql), .assert: AssertTaskExecutor(sql: sql),
-            .s3_put: S3PutTaskExecutor(projectRoot: session.layout.root) { try await aws.s3() },
-            .s3_wait: S3WaitTaskExecutor { try await aws.s3() },
-            .s3_delete: S3DeleteTaskExecutor { try await aws.s3() },
-        ]
+        switch kind {
+        case .command: return CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root)
+        case .sql: return SQLTaskExecutor(sql: sql)
+        case .copy: return CopyTaskExecutor(sql: sql)
+        case .assert: return AssertTaskExecutor(sql: sql)
+        case .s3_put: return S3PutTaskExecutor(projectRoot: session.layout.root) { try await aws.s3() }
+        case .s3_wait: return S3WaitTaskExecutor { try await aws.s3() }
+        case .s3_delete: return S3DeleteTaskExecutor { try await aws.s3() }
+        }
     }
 
     /// The environment's connection as the variables dbt, the AWS CLI and the Snowflake CLI read.
