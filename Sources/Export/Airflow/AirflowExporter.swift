@@ -5,9 +5,9 @@ import InfraEngine
 /// pools file (`airflow pools import`) and the connection definitions, from the task model the embedded runner
 /// executes. Nothing here calls a cloud API; what Airflow cannot express is refused with the stack's position.
 public struct AirflowExporter {
+    /// A file to write, its path relative to the output folder.
     public struct File: Sendable, Equatable {
-        public var path: String
-        public var content: String
+        public var path, content: String
     }
 
     /// Where Snowflake's connector (which Airflow's Snowflake provider drives) reaches the account.
@@ -15,11 +15,7 @@ public struct AirflowExporter {
         public var host: String
         public var port: Int
         public var scheme: String
-        public init(host: String, port: Int, scheme: String) {
-            self.host = host
-            self.port = port
-            self.scheme = scheme
-        }
+        public init(host: String, port: Int, scheme: String) { (self.host, self.port, self.scheme) = (host, port, scheme) }
     }
 
     public let stack: LoadedStack

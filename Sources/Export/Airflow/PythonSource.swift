@@ -18,23 +18,8 @@ enum PythonSource {
         }
     }
 
-    /// A double-quoted Python string literal; everything outside printable ASCII is escaped.
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case " "..."~": out.unicodeScalars.append(scalar)
-            default:
-                out += scalar.value <= 0xFFFF ? String(format: "\\u%04x", scalar.value) : String(format: "\\U%08x", scalar.value)
-            }
-        }
-        return out + "\""
-    }
+    /// A Python string literal: a JSON string is one, with the same meaning.
+    static func string(_ s: String) -> String { Value.string(s).canonicalJSON }
 
     /// A name fit for a Python variable: task names may hold '-' and '.'.
     static func identifier(_ name: String) -> String {
