@@ -13,11 +13,9 @@ struct ExportAirflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "airflow",
         abstract: "Write each pipeline as an Apache Airflow 3 DAG, the pools file and the connections. No network.",
-        discussion: """
-            Writes OUT/dags/STACK__ENV__PIPELINE.py, OUT/pools.json (airflow pools import), OUT/connections.json
-            (airflow connections import) and OUT/connections.env (AIRFLOW_CONN_* variables). Secrets are never
-            written: connections name key files and profiles. Default OUT: .infra/airflow/STACK/ENV.
-            """)
+        discussion: "Writes OUT/dags/STACK__ENV__PIPELINE.py, OUT/pools.json (airflow pools import), OUT/connections.json "
+            + "(airflow connections import) and OUT/connections.env (AIRFLOW_CONN_* variables). Secrets are never written: "
+            + "connections name key files and profiles. Default OUT: .infra/airflow/STACK/ENV. See docs/airflow.md.")
     @OptionGroup var deployment: DeploymentOptions
     @Option(name: .long, help: "Export only this pipeline.") var pipeline: String?
     @Option(name: .long, help: "The folder to write to.") var out: String?
