@@ -31,9 +31,10 @@ let package = Package(
         .target(name: "SnowflakeProvider", dependencies: ["InfraEngine", "SnowflakeSQLAPI"], path: "Sources/Providers/Snowflake"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "AWSProvider", dependencies: ["InfraEngine", "CZlib", "AWSClients"], path: "Sources/Providers/AWS"),
+        .target(name: "AirflowExport", dependencies: ["InfraEngine", "SnowflakeProvider"], path: "Sources/Export/Airflow"),
         .target(
             name: "InfraCLI",
-            dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", "AWSProvider", "AWSClients", "SnowflakeSQLAPI",
+            dependencies: ["InfraEngine", "PoolProvider", "SnowflakeProvider", "AWSProvider", "AWSClients", "SnowflakeSQLAPI", "AirflowExport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
         .executableTarget(name: "infra", dependencies: ["InfraCLI"], path: "Sources/infra"),
@@ -51,6 +52,8 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl"], path: "Sources/Clients/HTTP"),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"], path: "Tests/CurlHTTPTests"),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], path: "Tests/SigV4Tests", exclude: ["Fixtures"]),
+        .testTarget(name: "AirflowExportTests", dependencies: ["InfraEngine", "SnowflakeProvider", "TestSupport", "infra"],
+                    path: "Tests/AirflowExportTests"),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "SigV4"], path: "Tests/AWSClientsTests"),
     ]
 )

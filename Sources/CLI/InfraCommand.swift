@@ -13,7 +13,7 @@ public struct InfraCommand: AsyncParsableCommand {
         version: InfraVersion.current,
         subcommands: [
             InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self,
-            VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self,
+            VerifyCommand.self, RunCommand.self, PromoteCommand.self, LocalCommand.self, ExportCommand.self,
             ImportCommand.self, StateCommand.self, OutputCommand.self, ShowCommand.self, GraphCommand.self, KindsCommand.self,
         ])
 

@@ -8,17 +8,24 @@ import SnowflakeProvider
 struct PipelineSession {
     let session: Session
 
-    /// The executors this build offers, by task kind.
+    /// The executors this build offers, by task kind: one per kind, from a switch with no default, so a new kind
+    /// does not compile until the runner (here) and the Airflow export (AirflowTaskTranslator) both handle it.
     func executors() -> [TaskKind: any TaskExecutor] {
+        Dictionary(uniqueKeysWithValues: TaskKind.allCases.map { ($0, executor(for: $0)) })
+    }
+
+    func executor(for kind: TaskKind) -> any TaskExecutor {
         let sql = session.providers.snowflake
         let aws = session.providers.aws
-        return [
-            .command: CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root),
-            .sql: SQLTaskExecutor(sql: sql), .copy: CopyTaskExecutor(sql: sql), .assert: AssertTaskExecutor(sql: sql),
-            .s3_put: S3PutTaskExecutor(projectRoot: session.layout.root) { try await aws.s3() },
-            .s3_wait: S3WaitTaskExecutor { try await aws.s3() },
-            .s3_delete: S3DeleteTaskExecutor { try await aws.s3() },
-        ]
+        switch kind {
+        case .command: return CommandTaskExecutor(baseEnvironment: connectionEnvironment(), workingDirectory: session.layout.root)
+        case .sql: return SQLTaskExecutor(sql: sql)
+        case .copy: return CopyTaskExecutor(sql: sql)
+        case .assert: return AssertTaskExecutor(sql: sql)
+        case .s3_put: return S3PutTaskExecutor(projectRoot: session.layout.root) { try await aws.s3() }
+        case .s3_wait: return S3WaitTaskExecutor { try await aws.s3() }
+        case .s3_delete: return S3DeleteTaskExecutor { try await aws.s3() }
+        }
     }
 
     /// The environment's connection as the variables dbt, the AWS CLI and the Snowflake CLI read.
@@ -60,27 +67,18 @@ struct PipelineSession {
             return record.attributes[attribute] ?? record.properties[attribute]
         }
         var pools: [String: Int] = [:]
-        var tasks: [ResolvedTask] = []
-        for task in pipeline.tasks {
-            var poolName: String?
-            if let pool = task.pool {
-                let address = session.stack.resource(task.body.scope.prefix + pool) != nil ? task.body.scope.prefix + pool : pool
-                guard let record = state?.resources[address], let slots = record.properties["slots"]?.intValue else {
-                    throw Diagnostic("task '\(task.name)' uses pool '\(pool)', which is not deployed in \(session.environment.name)",
-                                     at: task.location, hint: "run `infra apply` first")
-                }
-                pools[record.identity] = slots
-                poolName = record.identity
+        let tasks = try pipeline.resolvedTasks(with: resolver, poolName: { task in
+            guard let address = task.poolAddress(in: session.stack) else { return nil }
+            guard let record = state?.resources[address], let slots = record.properties["slots"]?.intValue else {
+                throw Diagnostic("task '\(task.name)' uses pool '\(task.pool ?? address)', which is not deployed in \(session.environment.name)",
+                                 at: task.location, hint: "run `infra apply` first")
             }
-            let body = try resolver.evaluate(task.body, inPipeline: true)
-            let expect = try task.expect.map { try resolver.evaluate($0, inPipeline: true) }
-            if !body.isKnown {
-                throw Diagnostic("task '\(task.name)' refers to something not deployed in \(session.environment.name)", at: task.location,
-                                 hint: "run `infra apply` first")
-            }
-            tasks.append(ResolvedTask(name: task.name, kind: task.kind, body: body, expect: expect, after: task.after, pool: poolName,
-                                      retries: task.retries, retryDelaySeconds: task.retryDelaySeconds, timeoutSeconds: task.timeoutSeconds))
-        }
+            pools[record.identity] = slots
+            return record.identity
+        }, notKnown: { task in
+            Diagnostic("task '\(task.name)' refers to something not deployed in \(session.environment.name)", at: task.location,
+                       hint: "run `infra apply` first")
+        })
         if !json { Terminal.out("Running pipeline \(name) of \(session.address) (run \(runID.id), \(tasks.count) tasks)") }
         let runner = PipelineRunner(executors: executors(), pools: pools, failFast: pipeline.failFast)
         var (report, _) = await runner.run(name: name, tasks: tasks, observer: RunPrinter(quiet: json, style: Terminal.style))

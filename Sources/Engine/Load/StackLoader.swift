@@ -564,12 +564,29 @@ public struct StackLoader {
             guard validName(entry.key, what: "pipeline") else { return }
             var taskNodes: [SourceNode] = []
             var failFast = true
+            var schedule: PipelineSchedule?
+            var catchup: (value: Bool, location: SourceLocation)?
             switch entry.value {
             case .sequence(let items, _):
                 taskNodes = items
             case .mapping(let fields, let location):
-                loader.checkKeys(fields, allowed: ["fail_fast", "tasks"], context: "pipeline '\(pipelineName)'", sink: sink)
+                loader.checkKeys(fields, allowed: ["fail_fast", "schedule", "catchup", "tasks"], context: "pipeline '\(pipelineName)'", sink: sink)
                 if let f = entry.value["fail_fast"] { checker.check(f, against: .bool, name: "fail_fast"); failFast = f.plainValue.boolValue ?? true }
+                if let s = entry.value["schedule"] {
+                    checker.check(s, against: .string, name: "schedule")
+                    if let text = s.scalar?.text {
+                        schedule = PipelineSchedule(text, at: s.location)
+                        if schedule == nil {
+                            sink.report("schedule '\(text)' is neither a cron expression nor a preset", at: s.location,
+                                        hint: "write five cron fields (minute hour day month weekday), e.g. \"0 * * * *\", or one of "
+                                            + PipelineSchedule.presets.joined(separator: ", "))
+                        }
+                    }
+                }
+                if let c = entry.value["catchup"] {
+                    checker.check(c, against: .bool, name: "catchup")
+                    if let value = c.plainValue.boolValue { catchup = (value, c.location) }
+                }
                 if let items = entry.value["tasks"]?.items { taskNodes = items } else {
                     sink.report("pipeline '\(pipelineName)' has no 'tasks' list", at: location)
                 }
@@ -579,7 +596,11 @@ public struct StackLoader {
                 return
             }
             var pipeline = pipelines[pipelineName] ?? PipelineDecl(name: pipelineName, location: entry.key.location, failFast: failFast, tasks: [])
-            if scope.isRoot { pipeline.failFast = failFast }
+            if scope.isRoot {
+                pipeline.failFast = failFast
+                pipeline.schedule = schedule
+                pipeline.catchup = catchup
+            }
             for node in taskNodes {
                 if let task = makeTask(node, scope: scope, pipeline: pipelineName) {
                     if let clash = pipeline.tasks.first(where: { $0.name == task.name }) {

@@ -86,6 +86,28 @@ public struct PipelineDecl: Sendable {
     public var location: SourceLocation
     public var failFast: Bool
     public var tasks: [TaskDecl]
+    /// `schedule:` (a cron expression or preset such as @hourly) and `catchup:`: for schedulers the pipeline
+    /// is exported to (`infra export airflow`); `infra run` runs on demand and ignores them.
+    public var schedule: PipelineSchedule?
+    public var catchup: (value: Bool, location: SourceLocation)?
+}
+
+/// A pipeline's `schedule:`: five cron fields or one of the presets schedulers share.
+public struct PipelineSchedule: Sendable, Equatable {
+    public var text: String
+    public var location: SourceLocation
+
+    public static let presets = ["@once", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"]
+
+    /// nil when `text` is neither a preset nor five cron fields (minute hour day month weekday).
+    public init?(_ text: String, at location: SourceLocation) {
+        let fields = text.split(separator: " ", omittingEmptySubsequences: true)
+        let cronField = #"^[0-9A-Za-z*/,\-?LW#]+$"#
+        guard Self.presets.contains(text) || (fields.count == 5 && fields.allSatisfy { $0.range(of: cronField, options: .regularExpression) != nil })
+        else { return nil }
+        self.text = fields.joined(separator: " ")
+        self.location = location
+    }
 }
 
 public struct OutputDecl: Sendable {

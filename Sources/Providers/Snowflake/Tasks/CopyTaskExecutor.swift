@@ -20,7 +20,7 @@ public struct CopyTaskExecutor: TaskExecutor {
         return TaskOutput(summary: counts.summary, values: counts.values)
     }
 
-    static func statement(_ body: [String: Value]) throws -> String {
+    public static func statement(_ body: [String: Value]) throws -> String {
         guard let into = body["into"]?.stringValue, let from = body["from"]?.stringValue else {
             throw TaskFailure("a copy task needs `into` and `from`")
         }
