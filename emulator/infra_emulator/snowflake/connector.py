@@ -29,7 +29,6 @@ from .auth import ACCOUNT, AuthError
 from .engine import Context, Engine, Session
 from .errors import SqlError
 from .results import CONNECTOR, Result
-from .session_statements import AVAILABLE_ROLES
 from .sqltext import tokenize
 
 log = logging.getLogger("infra_emulator.snowflake")
@@ -113,7 +112,7 @@ class ConnectorApi:
             # Passwords are not checked (any will do), but the user must exist.
             return _failure("390100", "Incorrect username or password was specified.")
         args = request.args
-        if (role := _name(args.get("roleName"))) and role not in AVAILABLE_ROLES:
+        if (role := _name(args.get("roleName"))) and role not in self.engine.access.available_roles(user):
             # Snowflake refuses a login asking for a role the user was not granted.
             return _failure("390189", f"Role '{role}' specified in the connect string does not exist or not "
                                       "authorized. Contact your local system administrator, or attempt to login "
