@@ -137,18 +137,23 @@ def test_grant_all_shows_each_privilege_and_revoke(api: SqlApi):
 
 
 def test_future_grants_apply_to_later_tables(api: SqlApi):
-    db, role, user = unique("FUT"), unique("READER"), unique("READER_SVC")
+    db, role, user, wh = unique("FUT"), unique("READER"), unique("READER_SVC"), unique("READ_WH")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    api.run(f"CREATE DATABASE {db}", f"CREATE SCHEMA {db}.MART", f"CREATE ROLE {role}",
+    api.run(f"CREATE DATABASE {db}", f"CREATE SCHEMA {db}.MART", f"CREATE ROLE {role}", f"CREATE WAREHOUSE {wh}",
             f"GRANT USAGE ON DATABASE {db} TO ROLE {role}", f"GRANT USAGE ON SCHEMA {db}.MART TO ROLE {role}",
             f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {db}.MART TO ROLE {role}",
-            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role}",
+            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role} "
+            f"DEFAULT_WAREHOUSE = {wh}",
             f"GRANT ROLE {role} TO USER {user}",
             f"CREATE TABLE {db}.MART.LATER (X NUMBER)", f"INSERT INTO {db}.MART.LATER VALUES (7)")
     future = api.rows(f"SHOW FUTURE GRANTS IN SCHEMA {db}.MART")
     assert future == [{"created_on": future[0]["created_on"], "privilege": "SELECT", "grant_on": "TABLE",
                        "name": f"{db}.MART.<TABLE>", "grant_to": "ROLE", "grantee_name": role, "grant_option": "false"}]
     reader = SqlApi(api.base, key, user=user)
+    # Without USAGE on its default warehouse the session has none, and a query on a table needs one.
+    assert reader.rows("SELECT CURRENT_WAREHOUSE() W") == [{"W": None}]
+    assert fails(reader, f"SELECT X FROM {db}.MART.LATER").code == "000606"
+    api.run(f"GRANT USAGE ON WAREHOUSE {wh} TO ROLE {role}")
     assert reader.rows(f"SELECT X FROM {db}.MART.LATER") == [{"X": "7"}]
     assert fails(reader, f"INSERT INTO {db}.MART.LATER VALUES (8)").code == "003001"
     api.run(f"REVOKE SELECT ON FUTURE TABLES IN SCHEMA {db}.MART FROM ROLE {role}")
@@ -188,6 +193,30 @@ def test_roles_ddl_and_use_role(api: SqlApi):
     api.run(f"REVOKE ROLE {role} FROM USER DEPLOYER", f"DROP ROLE {child}", f"DROP ROLE {role}")
     assert api.rows(f"SHOW ROLES LIKE '{role}'") == []
     assert fails(api, "SELECT 1", role=role).code == "390189"
+
+
+def test_service_user_key_pair_on_the_connector(loader: Loader, snowflake_server):
+    import snowflake.connector as connector
+    from cryptography.hazmat.primitives import serialization
+
+    key = loader.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+    with connector.connect(account="LOCAL", user=loader.user, private_key=key, authenticator="SNOWFLAKE_JWT",
+                           host="127.0.0.1", port=snowflake_server.connector_port, protocol="http",
+                           login_timeout=20) as conn:
+        cursor = conn.cursor()
+        assert cursor.execute("SELECT CURRENT_ROLE(), CURRENT_WAREHOUSE()").fetchone() == (loader.role, loader.wh)
+        with pytest.raises(connector.errors.ProgrammingError) as denied:
+            cursor.execute(f"DROP TABLE {loader.db}.RAW.EVENTS")
+        assert denied.value.errno == 3001
+        with pytest.raises(connector.errors.ProgrammingError) as refused:
+            cursor.execute("USE ROLE ACCOUNTADMIN")
+        assert refused.value.errno == 2003
+    with pytest.raises(connector.errors.DatabaseError) as login:
+        connector.connect(account="LOCAL", user=loader.user, private_key=key, authenticator="SNOWFLAKE_JWT",
+                          role="SYSADMIN", host="127.0.0.1", port=snowflake_server.connector_port, protocol="http",
+                          login_timeout=20)
+    assert "Role 'SYSADMIN' specified in the connect string does not exist or not authorized" in str(login.value)
 
 
 def test_disabled_user_cannot_log_in(api: SqlApi):

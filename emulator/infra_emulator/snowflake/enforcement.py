@@ -34,7 +34,7 @@ from sqlglot import exp
 from .errors import SqlError
 from .privileges import ACCOUNT_LEVEL, SCHEMA_LEVEL, AccessControl, insufficient, not_authorized
 from .results import Result
-from .sqltext import TokenStream
+from .sqltext import STRING, TokenStream
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -102,7 +102,7 @@ def before(ctx: Context, command: str, kind: str) -> Guard:
         _use(ctx, access, roles)
     elif command == "COPY":
         _copy(ctx, access, roles)
-    elif command in ("LIST", "REMOVE", "RM"):
+    elif command in ("LIST", "REMOVE", "RM", "PUT", "GET"):
         _stage_command(ctx, access, roles, command)
     elif command == "TRUNCATE":
         s = ctx.stream()
@@ -110,8 +110,9 @@ def before(ctx: Context, command: str, kind: str) -> Guard:
         s.accept("TABLE")
         s.if_exists()
         _require_relation(ctx, access, roles, ctx.object_name(s.qualified_name(), "TRUNCATE"), "TRUNCATE")
-    elif command in QUERY_COMMANDS:
-        _query(ctx, access, roles, ctx.text)
+        _require_warehouse(ctx, access, roles)
+    elif command in QUERY_COMMANDS and _query(ctx, access, roles, ctx.text):
+        _require_warehouse(ctx, access, roles)
     return NOTHING
 
 
@@ -224,6 +225,8 @@ def _existing(ctx: Context, access: AccessControl, command: str, target: Target)
         return NOTHING
     s = target.stream
     action = s.peek().value.upper() if s.peek() is not None else ""
+    if kind == "USER" and parts[0] == ctx.session.user and action in ("SET", "UNSET"):
+        return NOTHING  # users set their own properties, e.g. rotate RSA_PUBLIC_KEY (docs: alter-user)
     if kind == "WAREHOUSE" and action in ("SUSPEND", "RESUME", "ABORT"):
         access.require(roles, kind, parts, "OPERATE")
     elif kind == "PIPE" and (action == "REFRESH" or s.peek_words("SET", "PIPE_EXECUTION_PAUSED")):
@@ -317,18 +320,38 @@ def _copy(ctx: Context, access: AccessControl, roles: set[str]) -> None:
         name = spec.get("FORMAT_NAME") if isinstance(spec, dict) else spec
         if name:
             _require_file_format(ctx, access, roles, str(name), (plan.table[0], plan.table[1]))
+    _require_warehouse(ctx, access, roles)
+
+
+def _require_warehouse(ctx: Context, access: AccessControl, roles: set[str]) -> None:
+    """A statement reading or writing tables runs on the session's warehouse, which the roles must USE. (The
+    deployer's sessions, owning everything, may still run without one, as the emulator always allowed.)"""
+    warehouse = ctx.session.warehouse
+    if warehouse is None or not access.holds(roles, "WAREHOUSE", (warehouse,), "USAGE"):
+        raise SqlError.no_warehouse()
 
 
 def _stage_command(ctx: Context, access: AccessControl, roles: set[str], command: str) -> None:
+    """LIST / REMOVE / PUT / GET: the stage is the first reference in the statement (PUT names the file first)."""
     from .implicit_stages import parse_stage_reference
 
     s = ctx.stream()
-    s.next()
+    while (token := s.peek()) is not None and not (token.is_symbol("@") or token.kind == STRING
+                                                   and token.value.startswith("@")):
+        s.next()
     try:
         stage, _ = parse_stage_reference(ctx, s)
     except SqlError:
         return
-    _require_stage(ctx, access, roles, stage, "READ" if command == "LIST" else "WRITE")
+    _require_stage(ctx, access, roles, stage, "READ" if command in ("LIST", "LS", "GET") else "WRITE")
+
+
+def check_transfer(ctx: Context) -> None:
+    """PUT (WRITE on the stage) and GET (READ), which the connector runs beside the engine's statements."""
+    access: AccessControl = ctx.engine.access
+    roles = access.session_roles(ctx.session)
+    if not access.owns_everything(roles):
+        _stage_command(ctx, access, roles, ctx.text.lstrip()[:3].upper())
 
 
 # -- queries and DML -------------------------------------------------------------------------------
@@ -347,14 +370,15 @@ def _identifier(node: Any) -> str | None:
     return node.this if node.quoted else node.this.upper()
 
 
-def _query(ctx: Context, access: AccessControl, roles: set[str], text: str, skip: tuple[str, ...] | None = None) -> None:
-    """SELECT on every relation read; INSERT / UPDATE / DELETE on the one written."""
+def _query(ctx: Context, access: AccessControl, roles: set[str], text: str, skip: tuple[str, ...] | None = None) -> bool:
+    """SELECT on every relation read; INSERT / UPDATE / DELETE on the one written. Whether any relation is used."""
     try:
         tree = sqlglot.parse_one(text, read="snowflake")
     except Exception:  # noqa: BLE001 - what sqlglot cannot parse fakesnow cannot run either
-        return
+        return False
     if tree is None:
-        return
+        return False
+    used = False
     written: dict[int, list[str]] = {}
     target = tree.args.get("this")
     target_table = target.find(exp.Table) if isinstance(target, exp.Expression) else None
@@ -384,6 +408,8 @@ def _query(ctx: Context, access: AccessControl, roles: set[str], text: str, skip
             continue
         for privilege in written.get(id(table), ["SELECT"]):
             _require_relation(ctx, access, roles, parts, privilege)
+            used = True
+    return used
 
 
 # -- SHOW ------------------------------------------------------------------------------------------
@@ -407,7 +433,8 @@ def _filter_show(ctx: Context, access: AccessControl, kind: str, result: Result)
                 access.require_containers(roles, kind, parts)
             except SqlError:
                 continue
-            if not access.visible(roles, kind, parts):
+            kinds = ("TABLE", "VIEW", "EXTERNAL_TABLE") if kind == "TABLE" else (kind,)
+            if not any(access.visible(roles, k, parts) for k in kinds):
                 continue
         if owner_at is not None and row[owner_at]:
             row = (*row[:owner_at], access.owner(kind, parts), *row[owner_at + 1:])

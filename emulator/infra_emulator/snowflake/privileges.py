@@ -188,7 +188,7 @@ class AccessControl:
             return []
         wanted = (sorted(self.user_roles(session.user)) if session.secondary_roles == "ALL"
                   else session.secondary_roles.split(","))
-        return [r for r in wanted if r != session.role]
+        return [r for r in wanted if r not in (session.role, "PUBLIC")]
 
     def session_roles(self, session: Session) -> set[str]:
         return self.inherited([session.role, *self.secondary_roles(session)])
