@@ -168,7 +168,7 @@ def test_ownership_transfer_and_role_hierarchy(api: SqlApi):
             f"GRANT ROLE {owner} TO USER {user}", f"GRANT USAGE ON DATABASE {db} TO ROLE {owner}",
             f"GRANT USAGE ON SCHEMA {db}.PUBLIC TO ROLE {owner}", f"GRANT SELECT ON TABLE {db}.PUBLIC.T TO ROLE {owner}")
     # Existing grants block a plain transfer; COPY CURRENT GRANTS keeps them.
-    assert fails(api, f"GRANT OWNERSHIP ON TABLE {db}.PUBLIC.T TO ROLE {owner}").code == "003530"
+    assert fails(api, f"GRANT OWNERSHIP ON TABLE {db}.PUBLIC.T TO ROLE {owner}").code == "003036"
     api.run(f"GRANT OWNERSHIP ON TABLE {db}.PUBLIC.T TO ROLE {owner} COPY CURRENT GRANTS")
 
     session = SqlApi(api.base, key, user=user)

@@ -164,6 +164,8 @@ def relation_kind(ctx: Context, parts: tuple[str, ...]) -> str | None:
 
 
 def exists(ctx: Context, kind: str, parts: tuple[str, ...]) -> bool:
+    if kind == "EXTERNAL_TABLE":
+        return ctx.engine.catalog.get("external_tables", parts) is not None
     if kind in ("TABLE", "VIEW"):
         return relation_kind(ctx, parts) == kind
     if kind == "SCHEMA":
@@ -210,6 +212,8 @@ def _create(ctx: Context, access: AccessControl, target: Target) -> Guard:
 
 def _existing(ctx: Context, access: AccessControl, command: str, target: Target) -> Guard:
     kind, parts = target.kind, target.parts
+    if kind in ("TABLE", "VIEW") and command in ("DESC", "COMMENT"):
+        kind = relation_kind(ctx, parts) or kind  # DESC TABLE and COMMENT ON TABLE also name views
     if not exists(ctx, kind, parts):
         return NOTHING  # the handler reports it (or IF EXISTS does nothing)
     roles = access.session_roles(ctx.session)

@@ -275,8 +275,6 @@ def _role_grant(ctx: Context, s: TokenStream, grant: bool) -> Result:
     roles = access.session_roles(ctx.session)
     if not (access.manages_grants(roles) or access.owner("ROLE", (role,)) in roles):
         raise insufficient("ROLE", (role,))
-    if grantee_type == "ROLE" and role in access.inherited([grantee]) - {"PUBLIC"} and grant:
-        return Result.status("Statement executed successfully.")
     if grantee_type == "ROLE" and grantee in access.inherited([role]):
         raise SqlError("003013", "42601", f"SQL compilation error:\nGranting role '{role}' to role '{grantee}' "
                        "would create a cycle in the role hierarchy.")
@@ -308,18 +306,22 @@ def _ownership(ctx: Context, s: TokenStream) -> Result:
         return Result.status("Statement executed successfully.")
     for kind, parts in _objects(ctx, on):
         _may_grant(ctx, kind, parts, ["OWNERSHIP"])
-        grants = access.grants_on(kind, parts)
+        if access.owner(kind, parts) == role:
+            continue  # a move to the owning role is never blocked and changes nothing
+        grants = sorted(access.grants_on(kind, parts), key=lambda g: (g["role"], g["privilege"]))
         if grants and mode is None:
             first = grants[0]
-            raise SqlError("003530", "42501", f"SQL execution error:\nDependent grant of privilege "
+            raise SqlError("003036", "23001", f"SQL execution error: Dependent grant of privilege "
                            f"'{first['privilege']}' on securable '{qualified_sql(parts)}' to role '{first['role']}' "
-                           "exists. It must be revoked first. More than one dependent grant may exist: use 'SHOW "
-                           "GRANTS' command to view them. To revoke all dependent grants while transferring object "
+                           "exists.  It must be revoked first.  More than one dependent grant may exist: use 'SHOW "
+                           "GRANTS' command to view them.  To revoke all dependent grants while transferring object "
                            "ownership, use convenience command 'GRANT OWNERSHIP ON <target_objects> TO "
                            "<target_role> REVOKE CURRENT GRANTS'.")
-        if mode == "REVOKE":
-            for record in grants:
-                access.remove_grant(record["role"], record["privilege"], kind, parts)
+        for record in grants:
+            access.remove_grant(record["role"], record["privilege"], kind, parts)
+            if mode == "COPY":
+                # Kept, and recorded from now on as granted by the new owner.
+                access.add_grant(record["role"], record["privilege"], kind, parts, record["grant_option"], role)
         access.set_owner(kind, parts, role, ctx.session.role)
     return Result.status("Statement executed successfully.")
 

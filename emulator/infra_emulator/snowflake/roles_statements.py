@@ -17,6 +17,7 @@ from .catalog import now_iso
 from .errors import SqlError
 from .privileges import SYSTEM_ROLE_COMMENTS, SYSTEM_ROLES, AccessControl, insufficient
 from .results import Column, Result
+from .show import ShowFilter
 from .sqltext import like_to_regex
 
 if TYPE_CHECKING:
@@ -140,11 +141,7 @@ SHOW_ROLE_COLUMNS = [
 
 def show_roles(ctx: Context) -> Result:
     access: AccessControl = ctx.engine.access
-    s = ctx.stream()
-    s.expect("SHOW", "ROLES")
-    like = like_to_regex(s.string()) if s.accept("LIKE") else None
-    if not s.at_end():
-        s.unexpected()
+    show = _show_filter(ctx)
     records = {name: {"name": name, "comment": SYSTEM_ROLE_COMMENTS[name], "created_on": None}
                for name in SYSTEM_ROLES}
     records.update({r["name"]: r for r in access.role_records()})
@@ -153,7 +150,7 @@ def show_roles(ctx: Context) -> Result:
     default_role = (ctx.engine.users.get(ctx.session.user) or {}).get("default_role")
     rows = []
     for name, record in sorted(records.items()):
-        if like is not None and not like.match(name):
+        if not show.matches_name(name):
             continue
         rows.append({
             "created_on": datetime.datetime.fromisoformat(record["created_on"]) if record["created_on"] else EPOCH,
@@ -167,7 +164,30 @@ def show_roles(ctx: Context) -> Result:
             "owner": access.owner("ROLE", (name,)),
             "comment": record.get("comment") or "",
         })
-    return Result.of(SHOW_ROLE_COLUMNS, rows)
+    return show.limit(Result.of(SHOW_ROLE_COLUMNS, rows))
+
+
+def _show_filter(ctx: Context) -> ShowFilter:
+    """SHOW ROLES [LIKE '<pattern>'] [IN ACCOUNT] [STARTS WITH '<prefix>'] [LIMIT <n> [FROM '<name>']] (Titan's
+    data_provider lists roles with IN ACCOUNT)."""
+    s = ctx.stream()
+    s.expect("SHOW", "ROLES")
+    show = ShowFilter(ceiling=ctx.engine.show_row_ceiling)
+    if s.accept("LIKE"):
+        show.like = like_to_regex(s.string())
+    s.accept("IN", "ACCOUNT")
+    if s.accept("STARTS", "WITH"):
+        show.starts_with = s.string()
+    if s.accept("LIMIT"):
+        token = s.next()
+        if not token.value.isdigit():
+            raise SqlError.syntax(f"unexpected '{token.value}'", token.start)
+        show.max_rows = int(token.value)
+        if s.accept("FROM"):
+            show.from_name = s.string()
+    if not s.at_end():
+        s.unexpected()
+    return show
 
 
 def register(engine: Engine) -> None:
