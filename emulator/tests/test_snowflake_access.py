@@ -240,3 +240,27 @@ def test_roles_and_grants_survive_restart(tmp_path):
         assert [(r["privilege"], r["name"]) for r in rows] == [("USAGE", "KEPT_DB")]
     finally:
         restarted.stop()
+
+
+def test_a_role_owns_what_it_creates(api: SqlApi):
+    db, role, user, wh = unique("TRN"), unique("TRANSFORMER"), unique("TRANSFORMER_SVC"), unique("TRN_WH")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    api.run(f"CREATE DATABASE {db}", f"CREATE SCHEMA {db}.MART", f"CREATE WAREHOUSE {wh}", f"CREATE ROLE {role}",
+            f"GRANT USAGE ON DATABASE {db} TO ROLE {role}", f"GRANT USAGE, CREATE TABLE ON SCHEMA {db}.MART TO ROLE {role}",
+            f"GRANT USAGE ON WAREHOUSE {wh} TO ROLE {role}",
+            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role} "
+            f"DEFAULT_WAREHOUSE = {wh}", f"GRANT ROLE {role} TO USER {user}")
+    transformer = SqlApi(api.base, key, user=user)
+    transformer.run(f"CREATE TABLE {db}.MART.DAILY (X NUMBER)", f"INSERT INTO {db}.MART.DAILY VALUES (1)")
+    assert [(r["name"], r["owner"]) for r in transformer.rows(f"SHOW TABLES IN SCHEMA {db}.MART")] == [("DAILY", role)]
+    ownership = [r for r in api.rows(f"SHOW GRANTS TO ROLE {role}") if r["privilege"] == "OWNERSHIP"]
+    assert [(r["granted_on"], r["name"], r["grant_option"]) for r in ownership] == [
+        ("TABLE", f"{db}.MART.DAILY", "true")]
+    # Using a warehouse is not operating it.
+    assert fails(transformer, f"ALTER WAREHOUSE {wh} SUSPEND").message.endswith(
+        f"Insufficient privileges to operate on warehouse '{wh}'.")
+    api.run(f"GRANT OPERATE ON WAREHOUSE {wh} TO ROLE {role}")
+    transformer.run(f"ALTER WAREHOUSE {wh} SUSPEND")
+    # Its own table it may drop; a schema it does not own it may not.
+    assert fails(transformer, f"DROP SCHEMA {db}.MART").code == "003001"
+    transformer.run(f"DROP TABLE {db}.MART.DAILY")

@@ -202,6 +202,8 @@ def _create(ctx: Context, access: AccessControl, target: Target) -> Guard:
 
     def created(result: Result) -> None:
         role = ctx.session.role
+        if kind == "USER" and existed:
+            access.drop_user(parts[0])  # a replaced user starts without the old one's roles
         access.object_created(kind, parts, role, keep_grants=keep_grants)
         if kind == "DATABASE":
             access.object_created("SCHEMA", (parts[0], "PUBLIC"), role)
@@ -217,6 +219,8 @@ def _existing(ctx: Context, access: AccessControl, command: str, target: Target)
     if not exists(ctx, kind, parts):
         return NOTHING  # the handler reports it (or IF EXISTS does nothing)
     roles = access.session_roles(ctx.session)
+    if command == "DESC" and kind == "USER" and parts[0] == ctx.session.user:
+        return NOTHING  # a user describes itself
     if command == "DESC":
         access.require_containers(roles, kind, parts)
         if not access.visible(roles, kind, parts):

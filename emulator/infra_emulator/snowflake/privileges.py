@@ -82,9 +82,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "USER": ("MONITOR",),
     "ROLE": (),
 }
-# What ALL [PRIVILEGES] expands to: every privilege but OWNERSHIP, each recorded (and shown) on its own
-# (Terraform provider: grant_privileges_to_account_role reads ALL back as the individual privileges).
-# Privileges Snowflake leaves out of ALL on a schema: the CREATE ones needing their own grant are included.
+# GRANT ALL [PRIVILEGES] gives each of the type's privileges (never OWNERSHIP), recorded and shown one by one
+# (Terraform provider grant_privileges_to_account_role reads `all_privileges` back from the individual rows).
 
 # The system roles' account privileges (docs: "System-defined roles"). ACCOUNTADMIN holds every one.
 SYSTEM_ACCOUNT_PRIVILEGES = {
