@@ -114,6 +114,15 @@ def _validate(ctx: Context, kind: str, privileges: list[tuple[str, int]] | None)
     return names
 
 
+def _all_privileges(ctx: Context, kind: str, parts: tuple[str, ...]) -> list[str]:
+    """What ALL means on one object: the type's privileges; on a stage USAGE if external, READ and WRITE if
+    internal (docs: security-access-control-privileges, "Stage privileges")."""
+    if kind == "STAGE":
+        record = ctx.engine.catalog.get("stages", parts) or {}
+        return ["USAGE"] if record.get("url") else ["READ", "WRITE"]
+    return list(PRIVILEGES[kind])
+
+
 # -- whom a grant may be given by ----------------------------------------------------------------
 
 def _objects(ctx: Context, on: On) -> list[tuple[str, tuple[str, ...]]]:
@@ -209,7 +218,7 @@ def grant(ctx: Context) -> Result:
                                      "granted_by": granted_by, "created_on": _now()})
         return Result.status("Statement executed successfully.")
     for kind, parts in _objects(ctx, on):
-        allowed = _validate(ctx, kind, privileges) if privileges is None else names
+        allowed = _all_privileges(ctx, kind, parts) if privileges is None else names
         _may_grant(ctx, kind, parts, allowed)
         for name in allowed:
             if name == "OWNERSHIP":
@@ -243,7 +252,7 @@ def revoke(ctx: Context) -> Result:
                                         "scope_parts": list(on.scope_parts)})
         return Result.status("Statement executed successfully.")
     for kind, parts in _objects(ctx, on):
-        allowed = _validate(ctx, kind, privileges) if privileges is None else names
+        allowed = _all_privileges(ctx, kind, parts) if privileges is None else names
         _may_grant(ctx, kind, parts, [n for n in allowed if n != "OWNERSHIP"])
         for name in allowed:
             existing = ctx.engine.catalog.get("grants", (role, name, kind, *parts))
@@ -275,7 +284,7 @@ def _role_grant(ctx: Context, s: TokenStream, grant: bool) -> Result:
     roles = access.session_roles(ctx.session)
     if not (access.manages_grants(roles) or access.owner("ROLE", (role,)) in roles):
         raise insufficient("ROLE", (role,))
-    if grantee_type == "ROLE" and grantee in access.inherited([role]):
+    if grantee_type == "ROLE" and grantee != "PUBLIC" and grantee in access.inherited([role]):
         raise SqlError("003013", "42601", f"SQL compilation error:\nGranting role '{role}' to role '{grantee}' "
                        "would create a cycle in the role hierarchy.")
     if grant:
