@@ -157,7 +157,7 @@ def test_unknown_handle(api: SqlApi):
 
 
 def test_unsupported_commands(api: SqlApi):
-    for statement in ("CREATE ROLE LOADER", "GRANT USAGE ON DATABASE PROTO_DB TO ROLE LOADER"):
+    for statement in ("CREATE SHARE PROTO_SHARE", "CREATE NETWORK POLICY PROTO_POLICY ALLOWED_IP_LIST = ('10.0.0.1')"):
         with pytest.raises(StatementFailed) as failed:
             api.query(statement)
         assert failed.value.status == 422

@@ -68,6 +68,13 @@ def validate_public_key(text: str) -> str:
     return body
 
 
+class UserDisabled(AuthError):
+    """ALTER USER ... SET DISABLED = TRUE: the user's keys no longer log in (docs: alter-user, DISABLED)."""
+
+    code = "390102"
+    message = "User access disabled. Contact your local system administrator."
+
+
 @dataclass(frozen=True)
 class Principal:
     account: str
@@ -131,6 +138,8 @@ class Users:
         record = self.get(user.upper())
         if record is None:
             raise AuthError()
+        if record.get("disabled"):
+            raise UserDisabled()
         keys = [k for k in (record.get("rsa_public_key"), record.get("rsa_public_key_2")) if k]
         matching = [k for k in keys if fingerprint(k) == key_fingerprint]
         if not matching:

@@ -24,12 +24,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import stage_transfer
-from .auth import ACCOUNT, AuthError
+from . import enforcement, stage_transfer
+from .auth import ACCOUNT, AuthError, UserDisabled
 from .engine import Context, Engine, Session
 from .errors import SqlError
 from .results import CONNECTOR, Result
-from .session_statements import AVAILABLE_ROLES
 from .sqltext import tokenize
 
 log = logging.getLogger("infra_emulator.snowflake")
@@ -112,8 +111,10 @@ class ConnectorApi:
         elif self.engine.users.get(user) is None:
             # Passwords are not checked (any will do), but the user must exist.
             return _failure("390100", "Incorrect username or password was specified.")
+        elif self.engine.users.get(user).get("disabled"):
+            return _failure(UserDisabled.code, UserDisabled.message)
         args = request.args
-        if (role := _name(args.get("roleName"))) and role not in AVAILABLE_ROLES:
+        if (role := _name(args.get("roleName"))) and role not in self.engine.access.available_roles(user):
             # Snowflake refuses a login asking for a role the user was not granted.
             return _failure("390189", f"Role '{role}' specified in the connect string does not exist or not "
                                       "authorized. Contact your local system administrator, or attempt to login "
@@ -122,7 +123,8 @@ class ConnectorApi:
             user,
             database=_name(args.get("databaseName")),
             schema=_name(args.get("schemaName")),
-            warehouse=_name(args.get("warehouse")),
+            # Without a warehouse in the connect string, the user's DEFAULT_WAREHOUSE, as the SQL API does.
+            warehouse=_name(args.get("warehouse")) or (self.engine.users.get(user) or {}).get("default_warehouse"),
             role=_name(args.get("roleName")),
         )
         token = secrets.token_urlsafe(32)
@@ -233,6 +235,7 @@ class ConnectorApi:
         """PUT or GET: where the driver copies the files from and to (stage_transfer.py)."""
         with self.engine.lock:
             context = Context(self.engine, session, text)
+            enforcement.check_transfer(context)
             put = text.lstrip()[:3].upper() == "PUT"
             return stage_transfer.put(context) if put else stage_transfer.get(context)
 

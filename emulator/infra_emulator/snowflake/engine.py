@@ -20,7 +20,7 @@ import duckdb
 import snowflake.connector.errors
 from fakesnow.conn import FakeSnowflakeConnection
 
-from . import statements
+from . import enforcement, statements
 from .auth import Users
 from .s3access import AwsAccess
 from .catalog import Catalog
@@ -28,6 +28,7 @@ from .duck import PersistentFakeSnow, set_context
 from .errors import SqlError
 from .external_table_statements import refresh_referenced
 from .identifier_function import resolve_identifiers
+from .privileges import AccessControl
 from .result_types import declared_result_types
 from .results import Result, result_from_arrow
 from .session_statements import substitute_session_functions
@@ -155,7 +156,7 @@ def _statement_kind(tokens: list) -> tuple[str, str]:
         "STORAGE INTEGRATIONS", "STORAGE INTEGRATION", "EXTERNAL TABLES", "EXTERNAL TABLE", "FILE FORMATS",
         "FILE FORMAT", "INTEGRATIONS", "INTEGRATION", "DATABASES", "DATABASE", "SCHEMAS", "SCHEMA", "TABLES", "TABLE",
         "STAGES", "STAGE", "WAREHOUSES", "WAREHOUSE", "PIPES", "PIPE", "USERS", "USER", "INTO", "COLUMNS", "PRIMARY KEYS",
-        "PARAMETERS",
+        "PARAMETERS", "ROLES", "ROLE", "FUTURE GRANTS", "GRANTS",
     )
     for kind in kinds:
         n = len(kind.split())
@@ -171,6 +172,7 @@ class Engine:
         os.makedirs(directory, exist_ok=True)
         self.catalog = Catalog(os.path.join(directory, "catalog.json"))
         self.users = Users(self.catalog)
+        self.access = AccessControl(self.catalog)
         self.users.ensure_default_user(directory)
         self.fakesnow = PersistentFakeSnow(os.path.join(directory, "duckdb"))
         for name in sorted(self.catalog.data["databases"]):
@@ -192,10 +194,14 @@ class Engine:
                     warehouse: str | None = None, role: str | None = None) -> Session:
         """A session in the requested context. As in Snowflake, a database or schema that does not exist
         leaves the session without a current one (statements needing it fail with 090105/090106)."""
-        session = Session(user=user, role=role or "ACCOUNTADMIN")
-        if warehouse and self.catalog.get("warehouses", (warehouse,)) is not None:
+        session = Session(user=user, role=self.access.login_role(user, role))
+        roles = self.access.session_roles(session)
+        # A warehouse or database the session's roles may not use is not made current, as in Snowflake.
+        if warehouse and self.catalog.get("warehouses", (warehouse,)) is not None \
+                and self.access.holds(roles, "WAREHOUSE", (warehouse,), "USAGE"):
             session.warehouse = warehouse
-        if database and self.catalog.get("databases", (database,)) is not None:
+        if database and self.catalog.get("databases", (database,)) is not None \
+                and self.access.holds(roles, "DATABASE", (database,), "USAGE"):
             session.database = database
             wanted = schema or "PUBLIC"
             exists = self.fakesnow.query("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
@@ -212,11 +218,12 @@ class Engine:
             context.cancellation.check()
             command, kind = _statement_kind(tokenize(text))
             handler = self.routes.get((command, kind)) or self.routes.get((command, ""))
+            guard = enforcement.before(context, command, kind)
             if handler is not None:
-                return handler(context)
+                return guard.after(handler(context))
             # A query over an external table sees the stage's files as they are now.
             refresh_referenced(context)
-            return declared_result_types(context, context.text, context.fakesnow())
+            return guard.after(declared_result_types(context, context.text, context.fakesnow()))
 
     def fake_session(self, session: Session) -> FakeSnowflakeConnection:
         if session.fake is None:
@@ -225,7 +232,7 @@ class Engine:
         return session.fake
 
     def run_fakesnow(self, context: Context, text: str, params: list[Any] | None) -> Result:
-        text = substitute_session_functions(text, context.session)
+        text = substitute_session_functions(text, context.session, self.access)
         fake = self.fake_session(context.session)
         cursor = fake.cursor()
         duck = fake._duck_conn  # noqa: SLF001 - the session's DuckDB connection, interrupted on cancel

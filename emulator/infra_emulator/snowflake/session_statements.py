@@ -1,8 +1,7 @@
 """USE DATABASE / SCHEMA / WAREHOUSE / ROLE / SECONDARY ROLES, and the session functions fakesnow cannot know.
 
-Roles: the emulator has no CREATE ROLE or GRANT, so every user holds ACCOUNTADMIN and, through Snowflake's
-system role hierarchy (docs: user-guide/security-access-control-overview, "System-defined roles"), the
-roles under it. USE ROLE accepts those only, as Snowflake refuses a role the user was not granted.
+Roles: USE ROLE and USE SECONDARY ROLES accept the roles granted to the user and those under them in the
+hierarchy (privileges.py), as Snowflake refuses a role the user was not granted.
 Context functions (docs: sql-reference/functions-context) are replaced by literals before fakesnow sees
 the statement: CURRENT_ACCOUNT() (the account locator) and CURRENT_ACCOUNT_NAME() are LOCAL,
 CURRENT_ORGANIZATION_NAME() is LOCAL_ORG, CURRENT_REGION() AWS_US_EAST_1 (the local AWS's region),
@@ -24,6 +23,7 @@ from .database_statements import schema_exists
 
 if TYPE_CHECKING:
     from .engine import Context, Engine, Session
+    from .privileges import AccessControl
 
 
 def use(ctx: Context) -> Result:
@@ -37,11 +37,11 @@ def use(ctx: Context) -> Result:
         ctx.session.warehouse = name
     elif s.accept("ROLE"):
         role = s.identifier()
-        if role not in AVAILABLE_ROLES:
+        if role not in engine.access.available_roles(ctx.session.user):
             raise SqlError.does_not_exist("Role", role)
         ctx.session.role = role
     elif s.accept("SECONDARY", "ROLES") or s.accept("SECONDARY", "ROLE"):
-        ctx.session.secondary_roles = _secondary_roles(s)
+        ctx.session.secondary_roles = _secondary_roles(s, engine.access.available_roles(ctx.session.user))
     elif s.accept("SCHEMA"):
         database, schema = ctx.schema_name(s.qualified_name(), "USE")
         if not schema_exists(ctx, database, schema):
@@ -67,29 +67,7 @@ def use(ctx: Context) -> Result:
 
 ORGANIZATION = "LOCAL_ORG"
 REGION = "AWS_US_EAST_1"
-# Each system role and the roles granted to it (ORGADMIN sits outside ACCOUNTADMIN's tree).
-ROLE_CHILDREN = {
-    "ACCOUNTADMIN": ("SECURITYADMIN", "SYSADMIN"),
-    "SECURITYADMIN": ("USERADMIN",),
-    "USERADMIN": ("PUBLIC",),
-    "SYSADMIN": ("PUBLIC",),
-    "PUBLIC": (),
-}
-GRANTED_ROLES = ("ACCOUNTADMIN",)  # granted to every user, directly
-
-
-def roles_under(role: str) -> set[str]:
-    """The role and every role it inherits."""
-    found = {role}
-    for child in ROLE_CHILDREN.get(role, ()):
-        found |= roles_under(child)
-    return found
-
-
-AVAILABLE_ROLES = sorted(set().union(*(roles_under(r) for r in GRANTED_ROLES)))
-
-
-def _secondary_roles(s: Any) -> str:
+def _secondary_roles(s: Any, available: list[str]) -> str:
     if s.accept("ALL"):
         return "ALL"
     if s.accept("NONE"):
@@ -97,7 +75,7 @@ def _secondary_roles(s: Any) -> str:
     roles = []
     while not s.at_end():
         role = s.identifier()
-        if role not in AVAILABLE_ROLES:
+        if role not in available:
             raise SqlError.does_not_exist("Role", role)
         roles.append(role)
         s.accept_symbol(",")
@@ -106,22 +84,7 @@ def _secondary_roles(s: Any) -> str:
     return ",".join(roles)
 
 
-def active_secondary_roles(session: Session) -> list[str]:
-    """The directly granted roles active as secondary roles (the primary one is not listed)."""
-    if session.secondary_roles == "NONE":
-        return []
-    wanted = GRANTED_ROLES if session.secondary_roles == "ALL" else session.secondary_roles.split(",")
-    return [r for r in wanted if r != session.role]
-
-
-def roles_in_session(session: Session) -> set[str]:
-    roles = roles_under(session.role)
-    for role in active_secondary_roles(session):
-        roles |= roles_under(role)
-    return roles
-
-
-def _session_values(session: Session) -> dict[str, str | None]:
+def _session_values(session: Session, access: AccessControl) -> dict[str, str | None]:
     secondary_value = "" if session.secondary_roles == "NONE" else session.secondary_roles
     return {
         "CURRENT_USER": session.user,
@@ -134,15 +97,15 @@ def _session_values(session: Session) -> dict[str, str | None]:
         "CURRENT_ORGANIZATION_NAME": ORGANIZATION,
         "CURRENT_REGION": REGION,
         "CURRENT_SESSION": str(session.id),
-        "CURRENT_AVAILABLE_ROLES": json.dumps(AVAILABLE_ROLES, separators=(",", ":")),
-        "CURRENT_SECONDARY_ROLES": json.dumps({"roles": ",".join(active_secondary_roles(session)),
+        "CURRENT_AVAILABLE_ROLES": json.dumps(access.available_roles(session.user), separators=(",", ":")),
+        "CURRENT_SECONDARY_ROLES": json.dumps({"roles": ",".join(access.secondary_roles(session)),
                                                "value": secondary_value}, separators=(",", ":")),
     }
 
 
-def substitute_session_functions(text: str, session: Session) -> str:
+def substitute_session_functions(text: str, session: Session, access: AccessControl) -> str:
     """CURRENT_USER() and its kin, and IS_ROLE_IN_SESSION('R'), as literals: DuckDB knows nothing of the session."""
-    values = _session_values(session)
+    values = _session_values(session, access)
     tokens = tokenize(text)
     out, last = [], 0
     i = 0
@@ -161,7 +124,7 @@ def substitute_session_functions(text: str, session: Session) -> str:
             # The argument is a role name as a string: upper-case unless it is quoted inside the string.
             argument = tokens[i + 2].value
             role = argument[1:-1] if argument.startswith('"') and argument.endswith('"') else argument.upper()
-            literal = "TRUE" if role in roles_in_session(session) else "FALSE"
+            literal = "TRUE" if role in access.session_roles(session) else "FALSE"
             end = i + 3
         else:
             i += 1

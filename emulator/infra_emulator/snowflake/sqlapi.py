@@ -247,7 +247,8 @@ class SqlApi:
     # -- execution -----------------------------------------------------------------------------
     def _run(self, record: StatementRecord, user: str, body: dict[str, Any]) -> None:
         try:
-            role = _context_role(body.get("role"))
+            # Case-sensitive like the other context fields; a role the user lacks is refused (390189).
+            role = self.engine.access.login_role(user, _context_name(body.get("role")))
         except SqlError as e:
             record.finish(error=e)
             return
@@ -398,16 +399,3 @@ def _context_name(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value
-
-
-# The account's roles (the emulator has no CREATE ROLE): system roles, spelt as SHOW ROLES lists them.
-SYSTEM_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "ORGADMIN", "PUBLIC")
-
-
-def _context_role(value: Any) -> str | None:
-    """The request's role, case-sensitive like the other context fields; one the user lacks is refused."""
-    name = _context_name(value)
-    if name is not None and name not in SYSTEM_ROLES:
-        raise SqlError("390189", "08004", f"Role '{name}' specified in the connect string is not granted to this user. "
-                       "Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.")
-    return name

@@ -14,9 +14,11 @@ def register(engine: Engine) -> None:
         copy_statements,
         database_statements,
         external_table_statements,
+        grants_statements,
         integration_statements,
         parameter_statements,
         pipe_statements,
+        roles_statements,
         session_statements,
         stage_statements,
         table_statements,
@@ -26,5 +28,5 @@ def register(engine: Engine) -> None:
 
     for module in (session_statements, users_statements, database_statements, table_statements, integration_statements,
                    warehouse_statements, stage_statements, copy_statements, pipe_statements,
-                   external_table_statements, parameter_statements):
+                   external_table_statements, parameter_statements, roles_statements, grants_statements):
         module.register(engine)

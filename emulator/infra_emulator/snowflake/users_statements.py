@@ -144,6 +144,12 @@ def describe_user(ctx: Context) -> Result:
          "description": "Whether the user is disabled"},
         {"property": "DEFAULT_ROLE", "value": record.get("default_role") or "null", "default": "null",
          "description": "Primary principal of user session will be set to this role"},
+        {"property": "DEFAULT_WAREHOUSE", "value": record.get("default_warehouse") or "null", "default": "null",
+         "description": "Default warehouse for this user"},
+        {"property": "DEFAULT_NAMESPACE", "value": record.get("default_namespace") or "null", "default": "null",
+         "description": "Default database namespace prefix for this user"},
+        {"property": "TYPE", "value": record.get("type") or "null", "default": "null",
+         "description": "The type of the user"},
     ]
     for prop in KEY_PROPERTIES:
         key = record.get(prop.lower())
