@@ -35,7 +35,8 @@ struct SecurableType: Hashable, Sendable {
 
     static let database = SecurableType(
         key: "database", sql: "DATABASE", plural: nil,
-        privileges: ["APPLYBUDGET", "CREATE DATABASE ROLE", "CREATE SCHEMA", "IMPORTED PRIVILEGES", "MODIFY", "MONITOR", "USAGE"],
+        privileges: ["APPLYBUDGET", "CREATE DATABASE ROLE", "CREATE SCHEMA", "IMPORTED PRIVILEGES", "MODIFY", "MONITOR", "REFERENCE_USAGE",
+                     "USAGE"],
         allIncludes: ["CREATE SCHEMA", "MODIFY", "MONITOR", "USAGE"])
 
     static let warehouse = SecurableType(
@@ -59,7 +60,7 @@ struct SecurableType: Hashable, Sendable {
 
     static let table = SecurableType(
         key: "table", sql: "TABLE", plural: "TABLES",
-        privileges: ["APPLYBUDGET", "DELETE", "EVOLVE SCHEMA", "INSERT", "REFERENCES", "SELECT", "TRUNCATE", "UPDATE"],
+        privileges: ["APPLYBUDGET", "DELETE", "EVOLVE SCHEMA", "INSERT", "REBUILD", "REFERENCES", "SELECT", "TRUNCATE", "UPDATE"],
         allIncludes: ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRUNCATE", "UPDATE"])
 
     static let externalTable = SecurableType(
