@@ -44,7 +44,9 @@ let package = Package(
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "InfraEngine"], path: "Tests/AWSProviderTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "SnowflakeSQLAPI", "SnowflakeProvider", "InfraEngine", "infra"], path: "Tests/IntegrationTests"),
         .testTarget(name: "SnowflakeSQLAPITests", dependencies: ["SnowflakeSQLAPI"], path: "Tests/SnowflakeSQLAPITests"),
-        .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine"], path: "Tests/SnowflakeProviderTests"),
+        .testTarget(name: "SnowflakeProviderTests", dependencies: ["SnowflakeProvider", "InfraEngine", "SnowflakeSQLAPI",
+                                                               .product(name: "_CryptoExtras", package: "swift-crypto")],
+                    path: "Tests/SnowflakeProviderTests"),
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/SigV4"),
         .target(name: "AWSClients", dependencies: ["SigV4", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/Clients/AWS"),
         // HTTP over libcurl's multi interface, shared by the AWS and Snowflake clients.

@@ -144,6 +144,10 @@ public struct KindSchema: Sendable {
     public var identityProperties: [String]
     /// A property that, when left out, takes the resource's logical name.
     public var nameDefaultsToLogicalName: String?
+    /// Rules over several properties at once (which combinations are valid, a grant's privileges for the kind of
+    /// object it is on), given the properties as written and where the resource starts; each problem names its own
+    /// place in the file.
+    public var combinationCheck: (@Sendable (_ written: [String: SourceNode], _ resource: SourceLocation) -> [Diagnostic])?
 
     public init(name: String, summary: String, properties: [PropertySchema], attributes: [AttributeSchema],
                 referenceAttribute: String, identityProperties: [String], nameDefaultsToLogicalName: String? = nil)

@@ -331,6 +331,11 @@ public struct StackLoader {
                 sink.report("missing required property '\(property.name)' for \(schema.name) '\(logicalName)'", at: key.location,
                             hint: property.summary.isEmpty ? "add `\(property.name): …`" : "add `\(property.name):` (\(property.summary))")
             }
+            if let combinationCheck = schema.combinationCheck {
+                var written: [String: SourceNode] = [:]
+                for (name, scoped) in properties { written[name] = scoped.node }
+                combinationCheck(written, key.location).forEach { sink.report($0) }
+            }
             if let node = entry.value["depends_on"] {
                 if case .sequence(let items, _) = node {
                     for item in items {

@@ -132,6 +132,7 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
 public enum SnowflakeKinds {
     public static func all(sql: any SQLRunner) -> [any ResourceKind] {
         [DatabaseKind(sql: sql), SchemaKind(sql: sql), WarehouseKind(sql: sql), StorageIntegrationKind(sql: sql),
-         FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql)]
+         FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql),
+         RoleKind(sql: sql), UserKind(sql: sql), GrantKind(sql: sql)]
     }
 }

@@ -1,0 +1,378 @@
+import Foundation
+import InfraEngine
+
+/// What one `snowflake.grant` gives and to whom. Its text is the resource's identity:
+/// `ON TABLE DB.RAW.EVENTS TO ROLE LOADER`, `ALL ON SCHEMA DB.RAW TO ROLE LOADER` (a grant of ALL),
+/// `ON FUTURE TABLES IN SCHEMA DB.RAW TO ROLE LOADER`, `ROLE LOADER TO USER LOADER_SVC`. Privileges on one object
+/// to one role are one resource, so adding or removing a privilege changes it in place.
+struct GrantIdentity: Hashable, CustomStringConvertible {
+    enum Scope: Hashable {
+        case schema(QualifiedName)
+        case database(QualifiedName)
+        var sql: String {
+            switch self {
+            case .schema(let q): return "IN SCHEMA \(q.sql)"
+            case .database(let q): return "IN DATABASE \(q.sql)"
+            }
+        }
+        var text: String {
+            switch self {
+            case .schema(let q): return "IN SCHEMA \(q)"
+            case .database(let q): return "IN DATABASE \(q)"
+            }
+        }
+    }
+
+    enum Target: Hashable {
+        case account
+        case named(SecurableType, QualifiedName)
+        case future(SecurableType, Scope)
+        case role(SnowflakeName)
+
+        var sql: String {
+            switch self {
+            case .account: return "ON ACCOUNT"
+            case .named(let type, let name): return "ON \(type.sql) \(name.sql)"
+            case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.sql)"
+            case .role(let name): return "ROLE \(name.sql)"
+            }
+        }
+        var text: String {
+            switch self {
+            case .account: return "ON ACCOUNT"
+            case .named(let type, let name): return "ON \(type.sql) \(name)"
+            case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.text)"
+            case .role(let name): return "ROLE \(name)"
+            }
+        }
+        var securable: SecurableType? {
+            switch self {
+            case .account: return .account
+            case .named(let t, _), .future(let t, _): return t
+            case .role: return nil
+            }
+        }
+    }
+
+    enum Grantee: Hashable {
+        case role(SnowflakeName)
+        case user(SnowflakeName)
+        var sql: String {
+            switch self {
+            case .role(let n): return "ROLE \(n.sql)"
+            case .user(let n): return "USER \(n.sql)"
+            }
+        }
+        var text: String {
+            switch self {
+            case .role(let n): return "ROLE \(n)"
+            case .user(let n): return "USER \(n)"
+            }
+        }
+    }
+
+    var grantsAll: Bool
+    var target: Target
+    var grantee: Grantee
+
+    var description: String { (grantsAll ? "ALL " : "") + target.text + " TO " + grantee.text }
+
+    /// Parses `description` back: words split on spaces outside double quotes.
+    init?(parsing text: String) {
+        var words = Self.words(text)
+        grantsAll = words.first == "ALL" && words.dropFirst().first == "ON"
+        if grantsAll { words.removeFirst() }
+        guard words.count >= 4, words[words.count - 3] == "TO" else { return nil }
+        let granteeName = SnowflakeName(parsing: words[words.count - 1])
+        switch words[words.count - 2] {
+        case "ROLE": grantee = .role(granteeName)
+        case "USER": grantee = .user(granteeName)
+        default: return nil
+        }
+        let head = Array(words.dropLast(3))
+        guard let target = Self.target(head) else { return nil }
+        self.target = target
+    }
+
+    init(grantsAll: Bool, target: Target, grantee: Grantee) {
+        self.grantsAll = grantsAll
+        self.target = target
+        self.grantee = grantee
+    }
+
+    private static func target(_ words: [String]) -> Target? {
+        if words == ["ON", "ACCOUNT"] { return .account }
+        if words.count == 2, words[0] == "ROLE" { return .role(SnowflakeName(parsing: words[1])) }
+        guard words.first == "ON", let name = words.last else { return nil }
+        let middle = words.dropFirst().dropLast().joined(separator: " ")
+        if middle.hasPrefix("FUTURE ") {
+            // `FUTURE TABLES IN SCHEMA` + name
+            let rest = middle.dropFirst("FUTURE ".count)
+            for scopeWord in [" IN SCHEMA", " IN DATABASE"] where rest.hasSuffix(scopeWord) {
+                guard let type = SecurableType.byPlural[String(rest.dropLast(scopeWord.count))] else { return nil }
+                let q = QualifiedName(parsing: name)
+                let scope: Scope = scopeWord == " IN SCHEMA" ? .schema(q) : .database(q)
+                return .future(type, scope)
+            }
+            return nil
+        }
+        guard let type = SecurableType.all.first(where: { $0.sql == middle }) else { return nil }
+        return .named(type, QualifiedName(parsing: name))
+    }
+
+    static func words(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        var quoted = false
+        for c in text {
+            if c == "\"" { quoted.toggle() }
+            if c == " ", !quoted {
+                if !current.isEmpty { out.append(current) }
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+}
+
+/// `snowflake.grant`: privileges on an object, on the future objects of a kind in a schema or database, or a role,
+/// given to a role (a role also to a user).
+public struct GrantKind: ResourceKind {
+    let sql: any SQLRunner
+    public init(sql: any SQLRunner) { self.sql = sql }
+
+    static let objectKeys = SecurableType.all.filter { $0 != .account }.map(\.key)
+    static let plurals = SecurableType.all.compactMap { $0.plural?.lowercased().replacingOccurrences(of: " ", with: "_") }
+
+    public var schema: KindSchema {
+        var on: [PropertySchema] = [PropertySchema("account", .bool, summary: "privileges on the account itself")]
+        on += Self.objectKeys.map { PropertySchema($0, .string) }
+        on += [PropertySchema("future", .enumeration(Self.plurals, caseInsensitive: true), summary: "objects of a kind created later"),
+               PropertySchema("in_schema", .string), PropertySchema("in_database", .string)]
+        var schema = KindSchema(
+            name: "snowflake.grant", summary: "privileges on an object (or future objects of a kind) or a role, granted to a role or user",
+            properties: [
+                PropertySchema("privileges", .set(.string), summary: "as Snowflake lists them for the object's type, or [ALL]"),
+                PropertySchema("on", .object(on), summary: "one of account, database, schema, table, …, or future + in_schema/in_database"),
+                PropertySchema("role", .string, summary: "a role to grant (instead of privileges)"),
+                PropertySchema("to_role", .string),
+                PropertySchema("to_user", .string, summary: "only with role:"),
+                PropertySchema("with_grant_option", .bool, default: false, forcesReplacement: true),
+            ],
+            attributes: [], referenceAttribute: "to_role", identityProperties: ["on", "role", "to_role", "to_user"])
+        schema.combinationCheck = { GrantRules.problems(in: $0, resource: $1) }
+        return schema
+    }
+
+    // MARK: identity and comparison
+
+    static func grantIdentity(_ p: [String: Value]) -> GrantIdentity? {
+        let grantee: GrantIdentity.Grantee
+        if let role = p["to_role"]?.stringValue { grantee = .role(SnowflakeName(parsing: role)) }
+        else if let user = p["to_user"]?.stringValue { grantee = .user(SnowflakeName(parsing: user)) }
+        else { return nil }
+        if let role = p["role"]?.stringValue { return GrantIdentity(grantsAll: false, target: .role(SnowflakeName(parsing: role)), grantee: grantee) }
+        guard case .map(let on)? = p["on"], let target = target(on) else { return nil }
+        let privileges = normalizedPrivileges(p["privileges"])
+        return GrantIdentity(grantsAll: privileges.contains("ALL"), target: target, grantee: grantee)
+    }
+
+    /// Privileges in Snowflake's spelling, sorted, `ALL PRIVILEGES` as `ALL`.
+    static func normalizedPrivileges(_ value: Value?) -> [String] {
+        guard case .list(let items)? = value else { return [] }
+        return Set(items.compactMap(\.stringValue).map(SecurableType.canonical).map { $0 == "ALL PRIVILEGES" ? "ALL" : $0 }).sorted()
+    }
+
+    static func target(_ on: [String: Value]) -> GrantIdentity.Target? {
+        if on["account"]?.boolValue == true { return .account }
+        for key in objectKeys { if let name = on[key]?.stringValue { return .named(SecurableType.byKey[key]!, QualifiedName(parsing: name)) } }
+        let scope: GrantIdentity.Scope
+        if let s = on["in_schema"]?.stringValue { scope = .schema(QualifiedName(parsing: s)) }
+        else if let d = on["in_database"]?.stringValue { scope = .database(QualifiedName(parsing: d)) }
+        else { return nil }
+        func type(_ key: String) -> SecurableType? {
+            on[key]?.stringValue.flatMap { SecurableType.byPlural[$0.uppercased().replacingOccurrences(of: "_", with: " ")] }
+        }
+        if let t = type("future") { return .future(t, scope) }
+        return nil
+    }
+
+    public func identity(of properties: [String: Value]) -> String? {
+        for key in ["on", "role", "to_role", "to_user", "privileges"] where properties[key].map({ !$0.isKnown }) ?? false { return nil }
+        return Self.grantIdentity(properties)?.description
+    }
+
+    public func normalize(_ value: Value, property: String) -> Value {
+        switch (property, value) {
+        case ("privileges", .list):
+            return .list(Self.normalizedPrivileges(value).map(Value.string))
+        case ("on", .map(let on)):
+            var out: [String: Value] = [:]
+            for (key, v) in on where v != .null {
+                switch key {
+                case "account", "future": out[key] = v.stringValue.map { .string($0.lowercased()) } ?? v
+                default: out[key] = SnowflakeKindSupport.canonicalQualified(v)
+                }
+            }
+            return .map(out)
+        case ("role", _), ("to_role", _), ("to_user", _): return SnowflakeKindSupport.canonicalName(value)
+        default: return value
+        }
+    }
+
+    // MARK: reading
+
+    public func read(_ identities: [String]) async throws -> [String: LiveObject] {
+        let grants = identities.compactMap { id in GrantIdentity(parsing: id).map { (id, $0) } }
+        guard !grants.isEmpty else { return [:] }
+        // SHOW GRANTS TO ROLE fails for a role that does not exist: ask only about those that do.
+        let roleNames = Set(grants.compactMap { if case .role(let n) = $0.1.grantee { return n } else { return nil } })
+        let userNames = Set(grants.compactMap { if case .user(let n) = $0.1.grantee { return n } else { return nil } })
+        let existingRoles = roleNames.isEmpty ? [] : Set(try await sql.query("SHOW ROLES").compactMap { $0["name"] }.map(SnowflakeName.init(stored:)))
+        let existingUsers = userNames.isEmpty ? [] : Set(try await sql.query("SHOW USERS").compactMap { $0["name"] }.map(SnowflakeName.init(stored:)))
+        let roles = roleNames.filter(existingRoles.contains).sorted { $0.stored < $1.stored }
+        let users = userNames.filter(existingUsers.contains).sorted { $0.stored < $1.stored }
+        let wantsFuture = Set(grants.compactMap { if case .future = $0.1.target, case .role(let n) = $0.1.grantee { return n } else { return nil } })
+        let futureRoles = roles.filter(wantsFuture.contains)
+        // One request: the grants to each role and user, and the future grants of each role that has some declared.
+        let statements = roles.map { "SHOW GRANTS TO ROLE \($0.sql)" } + users.map { "SHOW GRANTS TO USER \($0.sql)" }
+            + futureRoles.map { "SHOW FUTURE GRANTS TO ROLE \($0.sql)" }
+        var results = try await sql.queryBatch(statements)[...]
+        var toRole: [SnowflakeName: [SQLRow]] = [:], toUser: [SnowflakeName: [SQLRow]] = [:], future: [SnowflakeName: [SQLRow]] = [:]
+        for role in roles { toRole[role] = results.removeFirst() }
+        for user in users { toUser[user] = results.removeFirst() }
+        for role in futureRoles { future[role] = results.removeFirst() }
+
+        var out: [String: LiveObject] = [:]
+        for (identity, grant) in grants {
+            guard let found = Self.live(grant, toRole: toRole, toUser: toUser, future: future) else { continue }
+            out[identity] = LiveObject(identity: identity, properties: Self.properties(grant, privileges: found.privileges,
+                                                                                       grantOption: found.grantOption))
+        }
+        return out
+    }
+
+    /// The privileges a grant holds live, or nil when it holds none. OWNERSHIP rows are the object's owner, not a
+    /// grant, and are left out.
+    static func live(_ grant: GrantIdentity, toRole: [SnowflakeName: [SQLRow]], toUser: [SnowflakeName: [SQLRow]],
+                     future: [SnowflakeName: [SQLRow]]) -> (privileges: [String], grantOption: Bool)? {
+        func held(_ rows: [SQLRow], on grantedOn: String, name: QualifiedName?, nameColumn: String = "name",
+                  onColumn: String = "granted_on") -> [SQLRow] {
+            rows.filter { row in
+                (row[onColumn] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == grantedOn
+                    && (row["privilege"] ?? "").uppercased() != "OWNERSHIP"
+                    && (name == nil || QualifiedName(parsing: row[nameColumn] ?? "") == name)
+            }
+        }
+        func summary(_ rows: [SQLRow]) -> (privileges: [String], grantOption: Bool)? {
+            guard !rows.isEmpty else { return nil }
+            var privileges = Set(rows.compactMap { $0["privilege"] }.map(SecurableType.canonical))
+            if grant.grantsAll, let type = grant.target.securable, privileges.isSuperset(of: type.allIncludes) { privileges = ["ALL"] }
+            return (privileges.sorted(), rows.allSatisfy { ($0["grant_option"] ?? "").lowercased() == "true" })
+        }
+        switch (grant.target, grant.grantee) {
+        case (.role(let role), .user(let user)):
+            let found = (toUser[user] ?? []).contains { SnowflakeName(stored: $0["role"] ?? "") == role }
+            return found ? ([], false) : nil
+        case (.role(let role), .role(let grantee)):
+            return summary(held(toRole[grantee] ?? [], on: "ROLE", name: QualifiedName([role]))).map { _ in ([], false) }
+        case (.account, .role(let grantee)):
+            return summary(held(toRole[grantee] ?? [], on: "ACCOUNT", name: nil))
+        case (.named(let type, let name), .role(let grantee)):
+            return summary(held(toRole[grantee] ?? [], on: type.grantedOn, name: name))
+        case (.future(let type, let scope), .role(let grantee)):
+            // SHOW FUTURE GRANTS names the scope with the kind in angle brackets: `DB.RAW.<TABLE>`.
+            let scopeName: QualifiedName
+            switch scope { case .schema(let q), .database(let q): scopeName = q }
+            let rows = (future[grantee] ?? []).filter { row in
+                (row["grant_on"] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == type.grantedOn
+                    && QualifiedName(parsing: Self.futureScope(row["name"] ?? "")) == scopeName
+            }
+            return summary(rows)
+        default:
+            return nil
+        }
+    }
+
+    /// `DB.RAW.<TABLE>` → `DB.RAW`.
+    static func futureScope(_ name: String) -> String {
+        guard let open = name.range(of: ".<", options: .backwards) else { return name }
+        return String(name[..<open.lowerBound])
+    }
+
+    /// The live properties of a grant, in the form the stack writes them.
+    static func properties(_ grant: GrantIdentity, privileges: [String], grantOption: Bool) -> [String: Value] {
+        var p: [String: Value] = ["with_grant_option": .bool(grantOption)]
+        switch grant.grantee {
+        case .role(let n): p["to_role"] = .string(n.description)
+        case .user(let n): p["to_user"] = .string(n.description)
+        }
+        switch grant.target {
+        case .role(let n):
+            p["role"] = .string(n.description)
+            return p
+        case .account: p["on"] = .map(["account": .bool(true)])
+        case .named(let type, let name): p["on"] = .map([type.key: .string(name.description)])
+        case .future(let type, let scope):
+            var on: [String: Value] = ["future": .string(type.plural!.lowercased().replacingOccurrences(of: " ", with: "_"))]
+            switch scope {
+            case .schema(let q): on["in_schema"] = .string(q.description)
+            case .database(let q): on["in_database"] = .string(q.description)
+            }
+            p["on"] = .map(on)
+        }
+        p["privileges"] = .list(privileges.map(Value.string))
+        return p
+    }
+
+    // MARK: changing
+
+    static func grantStatement(_ privileges: [String], _ grant: GrantIdentity, grantOption: Bool) -> String {
+        if case .role = grant.target { return "GRANT \(grant.target.sql) TO \(grant.grantee.sql)" }
+        let list = privileges.contains("ALL") ? "ALL PRIVILEGES" : privileges.joined(separator: ", ")
+        return "GRANT \(list) \(grant.target.sql) TO \(grant.grantee.sql)" + (grantOption ? " WITH GRANT OPTION" : "")
+    }
+
+    static func revokeStatement(_ privileges: [String], _ grant: GrantIdentity) -> String {
+        if case .role = grant.target { return "REVOKE \(grant.target.sql) FROM \(grant.grantee.sql)" }
+        let list = privileges.contains("ALL") ? "ALL PRIVILEGES" : privileges.joined(separator: ", ")
+        return "REVOKE \(list) \(grant.target.sql) FROM \(grant.grantee.sql)"
+    }
+
+    static func privileges(_ p: [String: Value]) -> [String] { normalizedPrivileges(p["privileges"]) }
+
+    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+        let grant = Self.grantIdentity(resource.properties)!
+        try await sql.execute([Self.grantStatement(Self.privileges(resource.properties), grant,
+                                                   grantOption: resource.properties["with_grant_option"]?.boolValue ?? false)])
+        return try await readBack(grant.description)
+    }
+
+    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+        let grant = Self.grantIdentity(resource.properties)!
+        let wanted = Set(Self.privileges(resource.properties)), held = Set(Self.privileges(live.properties))
+        var statements: [String] = []
+        let added = wanted.subtracting(held).sorted(), removed = held.subtracting(wanted).sorted()
+        if !added.isEmpty {
+            statements.append(Self.grantStatement(added, grant, grantOption: resource.properties["with_grant_option"]?.boolValue ?? false))
+        }
+        if !removed.isEmpty { statements.append(Self.revokeStatement(removed, grant)) }
+        try await sql.execute(statements)
+        return try await readBack(grant.description)
+    }
+
+    public func delete(_ object: LiveObject) async throws {
+        guard let grant = GrantIdentity(parsing: object.identity) else { return }
+        try await sql.execute([Self.revokeStatement(Self.privileges(object.properties), grant)])
+    }
+
+    func readBack(_ identity: String) async throws -> LiveObject {
+        guard let object = try await read([identity])[identity] else {
+            throw SnowflakeProviderError("the grant \(identity) was made but SHOW GRANTS does not list it")
+        }
+        return object
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import InfraEngine
+
+/// What a `snowflake.grant` may combine, checked when the stack loads (FILE:LINE:COLUMN, before any call):
+/// privileges or a role; a role or a user to give it to; exactly one thing it is on; and only privileges that
+/// Snowflake documents for that thing's type (docs: sql-reference/sql/grant-privilege).
+enum GrantRules {
+    static func problems(in written: [String: SourceNode], resource: SourceLocation) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        func report(_ message: String, at node: SourceNode?, hint: String) {
+            out.append(Diagnostic(message, at: node?.location ?? resource, hint: hint))
+        }
+        let privileges = written["privileges"], role = written["role"], on = written["on"]
+        switch (privileges, role) {
+        case (nil, nil):
+            report("a grant gives either privileges or a role", at: nil, hint: "add `privileges: [USAGE]` with `on: {…}`, or `role: ${loader}`")
+        case (.some, .some):
+            report("a grant gives either privileges or a role, not both", at: role, hint: "make two grants")
+        default: break
+        }
+        switch (written["to_role"], written["to_user"]) {
+        case (nil, nil): report("a grant needs a grantee", at: nil, hint: "add `to_role: ${loader}` (or `to_user:` for a role grant)")
+        case (.some, .some(let user)): report("a grant goes to a role or a user, not both", at: user, hint: "make two grants")
+        case (nil, .some(let user)) where role == nil:
+            report("privileges are granted to roles; a user gets a role", at: user, hint: "grant the privileges to a role and `role:` it to the user")
+        default: break
+        }
+        if role != nil, let on { report("a role grant is not on an object", at: on, hint: "remove `on:`") }
+        if privileges != nil, on == nil { report("a privilege grant needs `on:`", at: privileges, hint: "add `on: {database: ${db}}` (or schema, table, …)") }
+        guard let on, let type = securableType(on, report: report) else { return out }
+        for item in privileges?.items ?? [] {
+            guard let scalar = item.scalar, !scalar.text.contains("${") else { continue }
+            let privilege = SecurableType.canonical(scalar.text)
+            if privilege == "ALL" || privilege == "ALL PRIVILEGES" {
+                if (privileges?.items?.count ?? 0) > 1 { report("ALL already grants every privilege", at: item, hint: "write `privileges: [ALL]` alone") }
+            } else if privilege == "OWNERSHIP" {
+                report("OWNERSHIP is not granted with snowflake.grant", at: item,
+                       hint: "the role that creates an object owns it; grant the privileges the role needs instead")
+            } else if !type.privileges.contains(privilege) {
+                report("\(privilege) is not a privilege on a \(type.sql.lowercased())", at: item,
+                       hint: (Suggestion.closest(to: privilege, in: type.privileges).map { "did you mean \($0)? " } ?? "")
+                           + "privileges on a \(type.sql.lowercased()): \(type.privileges.joined(separator: ", "))")
+            }
+        }
+        return out
+    }
+
+    /// The type of object `on:` names, reporting what is wrong with it.
+    static func securableType(_ on: SourceNode, report: (String, SourceNode?, String) -> Void) -> SecurableType? {
+        guard let entries = on.entries else { return nil }  // the schema check reports a non-mapping
+        let keys = entries.map(\.key.text)
+        let targets = keys.filter { $0 == "account" || $0 == "future" || SecurableType.byKey[$0] != nil }
+        let scopes = entries.filter { $0.key.text == "in_schema" || $0.key.text == "in_database" }
+        guard targets.count == 1 else {
+            report(targets.isEmpty ? "`on:` names nothing to grant on" : "`on:` names \(targets.count) things; a grant is on one",
+                   on, "write one of `on: {table: ${events}}`, `on: {account: true}`, `on: {future: tables, in_schema: ${raw}}`")
+            return nil
+        }
+        if targets[0] == "future" {
+            guard scopes.count == 1 else {
+                report("future grants need exactly one of in_schema or in_database", on, "write `on: {future: tables, in_schema: ${raw}}`")
+                return nil
+            }
+            let plural = on["future"]?.scalar?.text ?? ""
+            guard let type = SecurableType.byPlural[plural.uppercased().replacingOccurrences(of: "_", with: " ")] else { return nil }
+            if type == .schema, scopes[0].key.text == "in_schema" {
+                report("future schemas are granted in a database", scopes[0].value, "write `in_database:`")
+            }
+            return type
+        }
+        if let scope = scopes.first {
+            report("`\(scope.key.text)` goes with `future:`", scope.value, "remove it, or grant on `future: <kind>` objects in it")
+        }
+        if targets[0] == "account" {
+            if let flag = on["account"]?.scalar, flag.text.lowercased() != "true" {
+                report("`account:` can only be true", on["account"], "write `on: {account: true}`")
+            }
+            return .account
+        }
+        return SecurableType.byKey[targets[0]]
+    }
+}

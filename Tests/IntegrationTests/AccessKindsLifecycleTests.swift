@@ -1,0 +1,213 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Service users through the real CLI against the local SQL API (issue 16): created with a key pair, read back by
+/// an independent client (DESC USER through snowflake-connector-python), re-planned clean, the key rotated and the
+/// user disabled in place, destroyed.
+final class AccessKindsLifecycleTests: XCTestCase {
+    var local: LocalEndpoints!
+    var project: String!
+    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+
+    override func setUpWithError() throws {
+        local = try LocalEndpoints.shared()
+        project = try CLI.project([
+            "environments/dev.yaml": """
+                name: dev
+                vars: {suffix: \(suffix)}
+                snowflake:
+                  account: LOCAL
+                  user: DEPLOYER
+                  private_key_file: \(local.privateKeyFile)
+                  endpoint: \(local.snowflakeEndpoint)
+                """,
+        ])
+    }
+
+    override func tearDownWithError() throws {
+        if let project { _ = try? CLI.run(["destroy", "access", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+    }
+
+    /// A new RSA key pair: the public key's PEM and its fingerprint as Snowflake computes it.
+    func newPublicKey() throws -> (pem: String, fingerprint: String) {
+        let output = try local.python("""
+            import base64, hashlib, json
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+            der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            print(json.dumps({"pem": pem, "fp": "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()}))
+            """)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String])
+        return (json["pem"]!, json["fp"]!)
+    }
+
+    func writeStack(publicKey: String, disabled: Bool) throws {
+        // The key goes in as a folded block, as users paste `openssl rsa -pubout` output.
+        let indented = publicKey.split(separator: "\n").map { "          " + $0 }.joined(separator: "\n")
+        let stack = """
+            stack: access
+            vars:
+              suffix: X
+            resources:
+              svc:
+                type: snowflake.user
+                name: LOADER_SVC_${var.suffix}
+                default_warehouse: LOAD_WH
+                default_namespace: SALES.RAW
+                disabled: \(disabled)
+                comment: loads raw tables
+                rsa_public_key: |
+            \(indented)
+            """
+        try stack.write(toFile: "\(project!)/stacks/access.yaml", atomically: true, encoding: .utf8)
+    }
+
+    func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
+
+    func described() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for row in try local.connectorRows("DESC USER LOADER_SVC_\(suffix)") { out[row[0] ?? ""] = row[1] ?? "" }
+        return out
+    }
+
+    func testServiceUserWithAKeyPair() throws {
+        let first = try newPublicKey(), second = try newPublicKey()
+        try writeStack(publicKey: first.pem, disabled: false)
+        var result = try infra("apply", "access", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        var user = try described()
+        XCTAssertEqual(user["RSA_PUBLIC_KEY_FP"], first.fingerprint)
+        XCTAssertEqual(user["DISABLED"], "false")
+        let shown = try local.connectorRows("SHOW USERS LIKE 'LOADER_SVC_\(suffix)'")
+        XCTAssertTrue(shown.first?.contains("SERVICE") ?? false, "\(shown)")
+        XCTAssertTrue(shown.first?.contains("LOAD_WH") ?? false, "\(shown)")
+
+        result = try infra("plan", "access", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)
+        XCTAssertFalse(result.stdout.contains("BEGIN PUBLIC KEY"), result.stdout)
+
+        // Rotating the key and disabling the user change it in place; the plan shows fingerprints, not keys.
+        try writeStack(publicKey: second.pem, disabled: true)
+        result = try infra("plan", "access", "--env", "dev")
+        XCTAssertTrue(result.stdout.contains("~ svc"), result.stdout)
+        XCTAssertTrue(result.stdout.contains(first.fingerprint) && result.stdout.contains(second.fingerprint), result.stdout)
+        XCTAssertFalse(result.stdout.contains("-/+"), result.stdout)
+        XCTAssertEqual(try infra("apply", "access", "--env", "dev", "--auto-approve").exitCode, 0)
+        user = try described()
+        XCTAssertEqual(user["RSA_PUBLIC_KEY_FP"], second.fingerprint)
+        XCTAssertEqual(user["DISABLED"], "true")
+        XCTAssertEqual(try infra("plan", "access", "--env", "dev", "--detailed-exitcode").exitCode, 0)
+
+        result = try infra("destroy", "access", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertEqual(try local.connectorRows("SHOW USERS LIKE 'LOADER_SVC_\(suffix)'").count, 0)
+    }
+}
+
+/// Roles and grants through the real CLI against the local Snowflake, which enforces them (issue 16): a loader
+/// role with USAGE down to its table and INSERT on it, a reader with future SELECT on a schema's tables, the
+/// loader role given to a service user and to SYSADMIN. Read back with SHOW GRANTS by an independent client,
+/// re-planned clean, a privilege added and one grant removed in place, destroyed.
+final class GrantsLifecycleTests: XCTestCase {
+    var local: LocalEndpoints!
+    var project: String!
+    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+
+    override func setUpWithError() throws {
+        local = try LocalEndpoints.shared()
+        project = try CLI.project([
+            "environments/dev.yaml": """
+                name: dev
+                vars: {suffix: \(suffix)}
+                snowflake:
+                  account: LOCAL
+                  user: DEPLOYER
+                  private_key_file: \(local.privateKeyFile)
+                  endpoint: \(local.snowflakeEndpoint)
+                """,
+        ])
+    }
+
+    override func tearDownWithError() throws {
+        if let project { _ = try? CLI.run(["destroy", "grants", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+    }
+
+    func writeStack(tablePrivileges: String, readerGrant: Bool) throws {
+        let stack = """
+            stack: grants
+            vars:
+              suffix: X
+            resources:
+              db: {type: snowflake.database, name: "G_${var.suffix}"}
+              raw: {type: snowflake.schema, database: "${db}", name: RAW}
+              mart: {type: snowflake.schema, database: "${db}", name: MART}
+              events:
+                type: snowflake.table
+                schema: ${raw}
+                name: EVENTS
+                columns: [{name: id, type: number}]
+              wh: {type: snowflake.warehouse, name: "G_WH_${var.suffix}"}
+              loader: {type: snowflake.role, name: "LOADER_${var.suffix}", comment: loads raw}
+              reader: {type: snowflake.role, name: "READER_${var.suffix}"}
+              svc: {type: snowflake.user, name: "LOADER_SVC_${var.suffix}", default_role: "${loader}"}
+              loader_db: {type: snowflake.grant, privileges: [USAGE], on: {database: "${db}"}, to_role: "${loader}"}
+              loader_raw: {type: snowflake.grant, privileges: [USAGE], on: {schema: "${raw}"}, to_role: "${loader}"}
+              loader_wh: {type: snowflake.grant, privileges: [usage, operate], on: {warehouse: "${wh}"}, to_role: "${loader}"}
+              loader_events: {type: snowflake.grant, privileges: \(tablePrivileges), on: {table: "${events}"}, to_role: "${loader}"}
+              loader_to_svc: {type: snowflake.grant, role: "${loader}", to_user: "${svc}"}
+              loader_to_sysadmin: {type: snowflake.grant, role: "${loader}", to_role: SYSADMIN}
+            \(readerGrant ? "  reader_mart: {type: snowflake.grant, privileges: [SELECT], on: {future: tables, in_schema: \"${mart}\"}, to_role: \"${reader}\"}" : "")
+            """
+        try stack.write(toFile: "\(project!)/stacks/grants.yaml", atomically: true, encoding: .utf8)
+    }
+
+    func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
+
+    /// (privilege, granted_on, name) rows of SHOW GRANTS TO ROLE, OWNERSHIP left out.
+    func grants(to role: String) throws -> Set<String> {
+        let rows = try local.connectorRows("SHOW GRANTS TO ROLE \(role)")
+        return Set(rows.filter { $0[1] != "OWNERSHIP" }.map { "\($0[1] ?? "") \($0[2] ?? "") \($0[3] ?? "")" })
+    }
+
+    func testRolesAndGrantsApplyReadBackChangeAndRevoke() throws {
+        let db = "G_\(suffix)", loader = "LOADER_\(suffix)", reader = "READER_\(suffix)"
+        try writeStack(tablePrivileges: "[INSERT, SELECT]", readerGrant: true)
+        var result = try infra("apply", "grants", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        XCTAssertEqual(try grants(to: loader), [
+            "USAGE DATABASE \(db)", "USAGE SCHEMA \(db).RAW", "USAGE WAREHOUSE G_WH_\(suffix)", "OPERATE WAREHOUSE G_WH_\(suffix)",
+            "INSERT TABLE \(db).RAW.EVENTS", "SELECT TABLE \(db).RAW.EVENTS",
+        ])
+        let future = try local.connectorRows("SHOW FUTURE GRANTS IN SCHEMA \(db).MART")
+        XCTAssertEqual(future.map { [$0[1], $0[2], $0[5]] }, [["SELECT", "TABLE", reader]])
+        XCTAssertTrue(try local.connectorRows("SHOW GRANTS TO USER LOADER_SVC_\(suffix)").contains { $0[1] == loader })
+        XCTAssertTrue(try local.connectorRows("SHOW GRANTS OF ROLE \(loader)").contains { $0[3] == "SYSADMIN" })
+
+        result = try infra("plan", "grants", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)
+
+        // A privilege added changes the grant in place; a grant taken out of the stack is revoked.
+        try writeStack(tablePrivileges: "[INSERT, SELECT, TRUNCATE]", readerGrant: false)
+        result = try infra("plan", "grants", "--env", "dev")
+        XCTAssertTrue(result.stdout.contains("~ loader_events"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("- reader_mart"), result.stdout)
+        XCTAssertEqual(try infra("apply", "grants", "--env", "dev", "--auto-approve").exitCode, 0)
+        XCTAssertTrue(try grants(to: loader).contains("TRUNCATE TABLE \(db).RAW.EVENTS"))
+        XCTAssertEqual(try local.connectorRows("SHOW FUTURE GRANTS IN SCHEMA \(db).MART").count, 0)
+        XCTAssertEqual(try infra("plan", "grants", "--env", "dev", "--detailed-exitcode").exitCode, 0)
+
+        // ALL reads back as ALL.
+        try writeStack(tablePrivileges: "[ALL]", readerGrant: false)
+        XCTAssertEqual(try infra("apply", "grants", "--env", "dev", "--auto-approve").exitCode, 0)
+        XCTAssertTrue(try grants(to: loader).contains("DELETE TABLE \(db).RAW.EVENTS"))
+        result = try infra("plan", "grants", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(result.exitCode, 0, result.stdout)
+
+        result = try infra("destroy", "grants", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertFalse(try local.connectorRows("SHOW ROLES LIKE '\(loader)'").contains { $0[1] == loader })
+    }
+}
