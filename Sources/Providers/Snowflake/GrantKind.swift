@@ -140,7 +140,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
 
 /// `snowflake.grant`: privileges on an object, on the future objects of a kind in a schema or database, or a role,
 /// given to a role (a role also to a user).
-public struct GrantKind: ResourceKind {
+public struct GrantKind: BulkReadBackKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -344,14 +344,14 @@ public struct GrantKind: ResourceKind {
 
     static func privileges(_ p: [String: Value]) -> [String] { normalizedPrivileges(p["privileges"]) }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let grant = Self.grantIdentity(resource.properties)!
         try await sql.execute([Self.grantStatement(Self.privileges(resource.properties), grant,
                                                    grantOption: resource.properties["with_grant_option"]?.boolValue ?? false)])
-        return try await readBack(grant.description)
+        return grant.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let grant = Self.grantIdentity(resource.properties)!
         let wanted = Set(Self.privileges(resource.properties)), held = Set(Self.privileges(live.properties))
         var statements: [String] = []
@@ -361,18 +361,11 @@ public struct GrantKind: ResourceKind {
         }
         if !removed.isEmpty { statements.append(Self.revokeStatement(removed, grant)) }
         try await sql.execute(statements)
-        return try await readBack(grant.description)
+        return grant.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         guard let grant = GrantIdentity(parsing: object.identity) else { return }
         try await sql.execute([Self.revokeStatement(Self.privileges(object.properties), grant)])
-    }
-
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("the grant \(identity) was made but SHOW GRANTS does not list it")
-        }
-        return object
     }
 }

@@ -3,7 +3,7 @@ import InfraEngine
 
 /// `snowflake.role`: an account role (LOADER, TRANSFORMER, READER…) that grants are given to.
 /// `${role}` stands for its name.
-public struct RoleKind: ResourceKind, IdentityNormalizingKind {
+public struct RoleKind: BulkReadBackKind, IdentityNormalizingKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -39,30 +39,24 @@ public struct RoleKind: ResourceKind, IdentityNormalizingKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         try await sql.execute(["CREATE ROLE \(name.sql)" + SnowflakeKindSupport.comment(resource.properties)])
-        return try await readBack(name.description)
+        return name.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         let comment = resource.properties["comment"]?.stringValue ?? ""
         if changes.contains(where: { $0.property == "comment" }) {
             try await sql.execute([comment.isEmpty ? "ALTER ROLE \(name.sql) UNSET COMMENT"
                                    : "ALTER ROLE \(name.sql) SET COMMENT = \(SnowflakeLiteral.string(comment))"])
         }
-        return try await readBack(name.description)
+        return name.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP ROLE IF EXISTS \(SnowflakeName(parsing: object.identity).sql)"])
     }
 
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("role \(identity) was created but SHOW ROLES does not list it")
-        }
-        return object
-    }
 }

@@ -4,7 +4,7 @@ import SnowflakeSQLAPI
 
 /// `snowflake.user`: a user that signs in with a key pair — a service user (TYPE = SERVICE) for loads and dbt.
 /// A stack never holds a password: only the public key, compared by its fingerprint.
-public struct UserKind: ResourceKind, IdentityNormalizingKind {
+public struct UserKind: BulkReadBackKind, IdentityNormalizingKind {
     let sql: any SQLRunner
     public init(sql: any SQLRunner) { self.sql = sql }
 
@@ -108,13 +108,13 @@ public struct UserKind: ResourceKind, IdentityNormalizingKind {
         return out
     }
 
-    public func create(_ resource: DesiredResource) async throws -> LiveObject {
+    public func sendCreate(_ resource: DesiredResource) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         try await sql.execute(["CREATE USER \(name.sql) " + (try assignments(resource.properties)).joined(separator: " ")])
-        return try await readBack(name.description)
+        return name.description
     }
 
-    public func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject {
+    public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
         let changed = Set(changes.map(\.property))
         var statements: [String] = []
@@ -124,17 +124,11 @@ public struct UserKind: ResourceKind, IdentityNormalizingKind {
         let unset = Self.settings.filter { changed.contains($0) && (resource.properties[$0] ?? .null) == .null }
         if !unset.isEmpty { statements.append("ALTER USER \(name.sql) UNSET " + unset.map { $0.uppercased() }.joined(separator: ", ")) }
         try await sql.execute(statements)
-        return try await readBack(name.description)
+        return name.description
     }
 
     public func delete(_ object: LiveObject) async throws {
         try await sql.execute(["DROP USER IF EXISTS \(SnowflakeName(parsing: object.identity).sql)"])
     }
 
-    func readBack(_ identity: String) async throws -> LiveObject {
-        guard let object = try await read([identity])[identity] else {
-            throw SnowflakeProviderError("user \(identity) was created but SHOW USERS does not list it")
-        }
-        return object
-    }
 }
