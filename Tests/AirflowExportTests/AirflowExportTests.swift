@@ -17,7 +17,7 @@ final class AirflowExportTests: XCTestCase {
     static let sampleTask: [TaskKind: String] = [
         .sql: "sql: SELECT '${run.batch_id}'",
         .copy: "copy: {into: DB.RAW.T, from: \"@DB.RAW.STAGE/${run.id}/\", on_error: SKIP_FILE}\n      expect: {files_loaded: 1}",
-        .assert: "assert: {table: DB.RAW.T, not_null: [a], row_count: {min: 1}}",
+        .assert: "assert: {table: DB.RAW.T, not_null: [a], row_count: {min: 1}}\n      role: reporting",
         .s3_put: "s3_put: {bucket: b, key: \"k/${run.id}.json\", content: '{\"a\": 1}', gzip: true}",
         .s3_wait: "s3_wait: {bucket: b, prefix: \"in/\", poke_interval: 2, timeout: 60}",
         .s3_delete: "s3_delete: {bucket: b, prefix: \"in/\"}",
@@ -50,6 +50,8 @@ final class AirflowExportTests: XCTestCase {
                      "retry_delay=timedelta(seconds=3.0),", "execution_timeout=timedelta(seconds=90.0),", "compression=\"gzip\",",
                      "bucket_key=\"in/*\",", "wildcard_match=True,", "deferrable=True,", "skip_on_exit_code=None,",
                      "cwd=os.path.join(PROJECT_DIR, \"sub\"),",
+                     // A task's role is the session's, with no secondary roles, as the runner runs it.
+                     "hook_params={\"role\": \"REPORTING\"},", "sql=[\"USE SECONDARY ROLES NONE\", ",
                      // Run values become Airflow's; Jinja syntax in the stack's text stays text.
                      "sql=\"SELECT '{{ dag_run.run_after | ts_nodash }}Z'\",",
                      "bash_command=\"echo {{ '{{' }}not jinja}} {{ dag_run.start_date.strftime('%Y-%m-%dT%H:%M:%SZ') }}\","] {

@@ -211,3 +211,77 @@ final class GrantsLifecycleTests: XCTestCase {
         XCTAssertFalse(try local.connectorRows("SHOW ROLES LIKE '\(loader)'").contains { $0[1] == loader })
     }
 }
+
+/// Pipeline tasks run as a role (`role:`) and prove denials with `expect: {error: CODE}` against the local
+/// Snowflake's access control (issue 16): the loader inserts into its table, is refused DROP TABLE (003001) and
+/// cannot see another schema's table (002003); the same statements as the deployer succeed.
+final class TaskRolesTests: XCTestCase {
+    func testTasksRunAsARoleAndDenialsAreProven() throws {
+        let local = try LocalEndpoints.shared()
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+        let project = try CLI.project([
+            "environments/dev.yaml": """
+                name: dev
+                snowflake:
+                  account: LOCAL
+                  user: DEPLOYER
+                  private_key_file: \(local.privateKeyFile)
+                  endpoint: \(local.snowflakeEndpoint)
+                  warehouse: R_WH_\(suffix)
+                """,
+            "stacks/roles.yaml": """
+                stack: roles
+                resources:
+                  db: {type: snowflake.database, name: R_\(suffix)}
+                  raw: {type: snowflake.schema, database: "${db}", name: RAW}
+                  mart: {type: snowflake.schema, database: "${db}", name: MART}
+                  events: {type: snowflake.table, schema: "${raw}", name: EVENTS, columns: [{name: id, type: number}]}
+                  report: {type: snowflake.table, schema: "${mart}", name: REPORT, columns: [{name: id, type: number}]}
+                  wh: {type: snowflake.warehouse, name: R_WH_\(suffix)}
+                  loader: {type: snowflake.role, name: LOADER_\(suffix)}
+                  loader_up: {type: snowflake.grant, role: "${loader}", to_role: SYSADMIN}
+                  loader_wh: {type: snowflake.grant, privileges: [USAGE], on: {warehouse: "${wh}"}, to_role: "${loader}"}
+                  loader_db: {type: snowflake.grant, privileges: [USAGE], on: {database: "${db}"}, to_role: "${loader}"}
+                  loader_raw: {type: snowflake.grant, privileges: [USAGE], on: {schema: "${raw}"}, to_role: "${loader}"}
+                  loader_events: {type: snowflake.grant, privileges: [INSERT, SELECT], on: {table: "${events}"}, to_role: "${loader}"}
+                pipelines:
+                  verify:
+                    - name: loader-inserts
+                      role: ${loader}
+                      sql: INSERT INTO ${events} (ID) VALUES (1)
+                    - name: loader-reads-its-table
+                      after: [loader-inserts]
+                      role: ${loader}
+                      sql: SELECT COUNT(*) FROM ${events}
+                      expect: {value: 1}
+                    - name: loader-cannot-drop
+                      role: ${loader}
+                      sql: DROP TABLE ${events}
+                      expect: {error: "003001"}
+                    - name: loader-cannot-read-the-mart
+                      role: ${loader}
+                      sql: SELECT COUNT(*) FROM ${report}
+                      expect: {error: "002003"}
+                    - name: deployer-reads-the-mart
+                      sql: SELECT COUNT(*) FROM ${report}
+                      expect: {value: 0}
+                """,
+        ])
+        defer { _ = try? CLI.run(["destroy", "roles", "--env", "dev", "--auto-approve", "--skip-teardown", "--allow-data-loss"], in: project) }
+        var result = try CLI.run(["apply", "roles", "--env", "dev", "--auto-approve"], in: project)
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        result = try CLI.run(["run", "roles", "verify", "--env", "dev"], in: project)
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        XCTAssertTrue(result.stdout.contains("failed as expected"), result.stdout)
+        XCTAssertEqual(try local.connectorRows("SELECT COUNT(*) FROM R_\(suffix).RAW.EVENTS"), [["1"]])
+
+        // Without the role the denials do not happen, so the same expectations fail: the role is what they prove.
+        let stack = try String(contentsOfFile: "\(project)/stacks/roles.yaml", encoding: .utf8)
+        try stack.replacingOccurrences(of: "      role: ${loader}\n      sql: DROP", with: "      sql: DROP")
+            .write(toFile: "\(project)/stacks/roles.yaml", atomically: true, encoding: .utf8)
+        result = try CLI.run(["run", "roles", "verify", "--env", "dev"], in: project)
+        XCTAssertNotEqual(result.exitCode, 0, result.stdout)
+        XCTAssertTrue((result.stdout + result.stderr).contains("expected an error containing '003001', but the statement succeeded"),
+                      result.stdout + result.stderr)
+    }
+}

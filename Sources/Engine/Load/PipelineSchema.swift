@@ -11,6 +11,7 @@ enum PipelineSchema {
         PropertySchema("retry_delay", .number, default: 1, summary: "seconds before the first retry; doubles each time"),
         PropertySchema("timeout", .number, summary: "seconds before the task is stopped"),
         PropertySchema("expect", .object(expectFields)),
+        PropertySchema("role", .string, summary: "the Snowflake role a sql, copy or assert task runs as"),
     ] + TaskKind.allCases.map { PropertySchema($0.rawValue, bodyType($0)) }
 
     static let expectFields: [PropertySchema] = [

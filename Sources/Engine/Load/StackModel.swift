@@ -79,6 +79,8 @@ public struct TaskDecl: Sendable {
     public var retryDelaySeconds: Double
     public var timeoutSeconds: Double?
     public var expect: ScopedNode?
+    /// The Snowflake role the task's statements run as (sql, copy, assert); the connection's role when nil.
+    public var role: ScopedNode?
 }
 
 public struct PipelineDecl: Sendable {

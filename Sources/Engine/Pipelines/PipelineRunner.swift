@@ -11,9 +11,11 @@ public struct ResolvedTask: Sendable {
     public var retries: Int
     public var retryDelaySeconds: Double
     public var timeoutSeconds: Double?
+    /// The Snowflake role the task runs as, as SHOW ROLES spells it; nil for the connection's.
+    public var role: String?
 
     public init(name: String, kind: TaskKind, body: Value, expect: Value?, after: [String], pool: String?, retries: Int,
-                retryDelaySeconds: Double, timeoutSeconds: Double?)
+                retryDelaySeconds: Double, timeoutSeconds: Double?, role: String? = nil)
     {
         self.name = name
         self.kind = kind
@@ -24,6 +26,7 @@ public struct ResolvedTask: Sendable {
         self.retries = retries
         self.retryDelaySeconds = retryDelaySeconds
         self.timeoutSeconds = timeoutSeconds
+        self.role = role
     }
 }
 

@@ -103,11 +103,16 @@ struct AirflowTaskTranslator {
     }
 
     func sqlOperator(_ sql: String, handler: String?) -> AirflowOperator {
-        AirflowOperator(className: "SQLExecuteQueryOperator", module: "airflow.providers.common.sql.operators.sql",
-                        // Each statement commits on its own, as through the SQL API the embedded runner uses.
-                        arguments: [("conn_id", Self.snowflakeConnection), ("sql", sql), ("autocommit", "True")]
-                            + (handler.map { [("handler", $0)] } ?? []),
-                        usesChecks: handler != nil)
+        var arguments = [("conn_id", Self.snowflakeConnection), ("sql", sql), ("autocommit", "True")]
+        if let role = task.role {
+            // As the runner does (SQLAPIRunner.assuming(role:)): the role as the session's, and no secondary roles,
+            // in one connection; the handler reads the last statement's result.
+            arguments[1] = ("sql", "[\"USE SECONDARY ROLES NONE\", \(sql)]")
+            arguments.append(("hook_params", "{\"role\": \(PythonSource.string(SnowflakeName(parsing: role).stored))}"))
+        }
+        // Each statement commits on its own, as through the SQL API the embedded runner uses.
+        return AirflowOperator(className: "SQLExecuteQueryOperator", module: "airflow.providers.common.sql.operators.sql",
+                               arguments: arguments + (handler.map { [("handler", $0)] } ?? []), usesChecks: handler != nil)
     }
 
     func commandOperator(_ body: Value) throws -> AirflowOperator {

@@ -20,6 +20,20 @@ public struct SQLAPIRunner: SQLRunner {
 
     var batches: Bool { client.configuration.context.warehouse != nil }
 
+    /// The SQL API takes the role per request, spelled as SHOW ROLES spells it (the field is case-sensitive).
+    /// A session also holds every other role of its user as secondary roles (DEFAULT_SECONDARY_ROLES = ('ALL')
+    /// since Snowflake's 2024_08 bundle), which would let a task do what its role may not: so each statement goes
+    /// in one request after `USE SECONDARY ROLES NONE`, which needs a warehouse in the session.
+    public func assuming(role: String) throws -> any SQLRunner {
+        guard batches else {
+            throw SnowflakeProviderError("a task that runs as role \(role) needs a warehouse in the environment's snowflake block: "
+                + "Snowflake runs USE SECONDARY ROLES NONE and the task's statement in one request only with one")
+        }
+        var configuration = client.configuration
+        configuration.context.role = SnowflakeName(parsing: role).stored
+        return RoleOnlyRunner(connection: SQLAPIRunner(client: SQLAPIClient(configuration), showRowLimit: showRowLimit))
+    }
+
     public func query(_ statement: String) async throws -> [SQLRow] {
         Self.rows(try await send([statement]) { try await client.execute(statement) })
     }
@@ -126,6 +140,7 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
     public func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] { try await runner().queryBatch(statements) }
     public func execute(_ statements: [String]) async throws { try await runner().execute(statements) }
     public var showRowLimit: Int { (try? runner().showRowLimit) ?? 10_000 }
+    public func assuming(role: String) throws -> any SQLRunner { try runner().assuming(role: role) }
 }
 
 /// Every Snowflake kind, sharing one connection.
@@ -134,5 +149,25 @@ public enum SnowflakeKinds {
         [DatabaseKind(sql: sql), SchemaKind(sql: sql), WarehouseKind(sql: sql), StorageIntegrationKind(sql: sql),
          FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql),
          RoleKind(sql: sql), UserKind(sql: sql), GrantKind(sql: sql)]
+    }
+}
+
+/// Statements run with the session's primary role alone (see `SQLAPIRunner.assuming(role:)`).
+struct RoleOnlyRunner: SQLRunner {
+    let connection: SQLAPIRunner
+    static let primaryRoleOnly = "USE SECONDARY ROLES NONE"
+
+    var showRowLimit: Int { connection.showRowLimit }
+
+    func query(_ statement: String) async throws -> [SQLRow] {
+        try await connection.queryBatch([Self.primaryRoleOnly, statement])[1]
+    }
+
+    func queryBatch(_ statements: [String]) async throws -> [[SQLRow]] {
+        Array(try await connection.queryBatch([Self.primaryRoleOnly] + statements).dropFirst())
+    }
+
+    func execute(_ statements: [String]) async throws {
+        try await connection.execute([Self.primaryRoleOnly] + statements)
     }
 }

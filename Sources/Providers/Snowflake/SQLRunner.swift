@@ -32,10 +32,22 @@ public protocol SQLRunner: Sendable {
     func execute(_ statements: [String]) async throws
     /// The most rows one SHOW may answer: Snowflake's 10,000 (tests lower it with the emulator's).
     var showRowLimit: Int { get }
+    /// The same connection with statements run as `role` (a name as written in a stack: `loader`, `"Mixed"`).
+    func assuming(role: String) throws -> any SQLRunner
 }
 
 extension SQLRunner {
     public var showRowLimit: Int { 10_000 }
+
+    public func assuming(role: String) throws -> any SQLRunner {
+        throw SnowflakeProviderError("this connection cannot run statements as another role (\(role))")
+    }
+
+    /// This connection, or the same one as the task's role when it names one.
+    func forTask(_ task: ResolvedTask) throws -> any SQLRunner {
+        guard let role = task.role else { return self }
+        return try assuming(role: role)
+    }
 
     public func execute(_ statements: [String]) async throws {
         guard !statements.isEmpty else { return }

@@ -47,7 +47,7 @@ public struct AssertTaskExecutor: TaskExecutor {
     public func run(_ task: ResolvedTask) async throws -> TaskOutput {
         let checks = try Self.checks(task.body.mapValue ?? [:])
         guard !checks.isEmpty else { throw TaskFailure("an assert task needs at least one test") }
-        let rows = try await sql.query(Self.measuringQuery(checks))
+        let rows = try await sql.forTask(task).query(Self.measuringQuery(checks))
         var measured: [Int: Int] = [:]
         for row in rows { if let i = Int(row["check_index"] ?? ""), let n = Int(row["measured"] ?? "") { measured[i] = n } }
         var failures: [String] = []

@@ -11,7 +11,7 @@ public struct CopyTaskExecutor: TaskExecutor {
     public func run(_ task: ResolvedTask) async throws -> TaskOutput {
         let statement = try Self.statement(task.body.mapValue ?? [:])
         let rows: [SQLRow]
-        do { rows = try await sql.query(statement) } catch { throw TrustHint.explain(error) }
+        do { rows = try await sql.forTask(task).query(statement) } catch { throw TrustHint.explain(error) }
         let counts = Self.loadCounts(rows) ?? LoadCounts(loaded: 0, failed: 0, partial: 0, rowsLoaded: 0, statuses: [])
         if counts.failed > 0, task.expect?.mapValue?["files_loaded"] == nil {
             let reasons = counts.statuses.filter { $0.status == "LOAD_FAILED" }.map { "\($0.file): \($0.firstError ?? "failed")" }

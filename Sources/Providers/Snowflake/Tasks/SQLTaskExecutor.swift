@@ -12,8 +12,9 @@ public struct SQLTaskExecutor: TaskExecutor {
         guard let statement = task.body.stringValue else { throw TaskFailure("a sql task needs a statement") }
         let expectedError = task.expect?.mapValue?["error"]?.stringValue
         let rows: [SQLRow]
+        let runner = try sql.forTask(task)
         do {
-            rows = try await sql.query(statement)
+            rows = try await runner.query(statement)
         } catch {
             let message = "\(error)"
             if let expectedError {
