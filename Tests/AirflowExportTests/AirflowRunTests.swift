@@ -4,7 +4,7 @@ import XCTest
 
 /// The exported ecommerce-events load pipeline, run by Apache Airflow (`airflow dags test`) against the local
 /// endpoints: the rows land exactly once, and a second run (Airflow's, then `infra run`'s) loads nothing new.
-/// Takes several minutes (Airflow's CLI starts slowly): runs with INFRA_AIRFLOW_RUN=1 (`scripts/test --airflow`).
+/// Takes several minutes (Airflow's CLI starts slowly): runs with INFRA_AIRFLOW_RUN=1, which `scripts/test` (CI) sets.
 final class AirflowRunTests: XCTestCase {
     var local: LocalEndpoints!
     var project: String!
@@ -30,7 +30,7 @@ final class AirflowRunTests: XCTestCase {
 
     func testExportedLoadPipelineRunsOnAirflowAndLandsRowsOnce() throws {
         guard ProcessInfo.processInfo.environment["INFRA_AIRFLOW_RUN"] == "1" else {
-            throw XCTSkip("runs Apache Airflow for minutes: set INFRA_AIRFLOW_RUN=1 (scripts/test --airflow)")
+            throw XCTSkip("runs Apache Airflow for minutes: set INFRA_AIRFLOW_RUN=1 (scripts/test sets it)")
         }
         _ = try AirflowVenv.python()
         local = try LocalEndpoints.shared()
