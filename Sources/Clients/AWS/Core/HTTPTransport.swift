@@ -49,7 +49,7 @@ public struct CurlTransport: HTTPTransport {
             let response = try await CurlClient.shared.send(outgoing, timeout: timeout)
             return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
         } catch let failure as CurlFailure {
-            throw TransportError(failure)
+            throw TransportError(failure, endpoint: request.url)
         }
     }
 }
@@ -61,11 +61,14 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case cannotConnect(String)
     case other(String)
 
-    init(_ failure: CurlFailure) {
+    /// A connection failure names the endpoint first (`127.0.0.1:4566`), so the message says where, then curl's why.
+    init(_ failure: CurlFailure, endpoint: URL) {
         switch failure {
         case .timedOut: self = .timedOut
         case .connectionLost(let why): self = .connectionLost(why)
-        case .cannotConnect(let why): self = .cannotConnect(why)
+        case .cannotConnect(let why):
+            let port = endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80)
+            self = .cannotConnect("\(endpoint.host ?? "?"):\(port) (\(why))")
         case .other(let why): self = .other(why)
         }
     }
