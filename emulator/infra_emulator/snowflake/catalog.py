@@ -73,6 +73,7 @@ class Catalog:
                 loaded = json.load(f)
             for section in SECTIONS:
                 self.data[section] = loaded.get(section, {})
+            self._snapshot_bytes = os.path.getsize(path)
         if os.path.exists(self.journal_path):
             with open(self.journal_path, encoding="utf-8") as f:
                 for line in f:
