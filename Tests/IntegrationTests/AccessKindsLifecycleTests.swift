@@ -12,17 +12,7 @@ final class AccessKindsLifecycleTests: XCTestCase {
 
     override func setUpWithError() throws {
         local = try LocalEndpoints.shared()
-        project = try CLI.project([
-            "environments/dev.yaml": """
-                name: dev
-                vars: {suffix: \(suffix)}
-                snowflake:
-                  account: LOCAL
-                  user: DEPLOYER
-                  private_key_file: \(local.privateKeyFile)
-                  endpoint: \(local.snowflakeEndpoint)
-                """,
-        ])
+        project = try local.project()
     }
 
     override func tearDownWithError() throws {
@@ -50,7 +40,7 @@ final class AccessKindsLifecycleTests: XCTestCase {
         let stack = """
             stack: access
             vars:
-              suffix: X
+              suffix: \(suffix)
             resources:
               svc:
                 type: snowflake.user
@@ -118,17 +108,7 @@ final class GrantsLifecycleTests: XCTestCase {
 
     override func setUpWithError() throws {
         local = try LocalEndpoints.shared()
-        project = try CLI.project([
-            "environments/dev.yaml": """
-                name: dev
-                vars: {suffix: \(suffix)}
-                snowflake:
-                  account: LOCAL
-                  user: DEPLOYER
-                  private_key_file: \(local.privateKeyFile)
-                  endpoint: \(local.snowflakeEndpoint)
-                """,
-        ])
+        project = try local.project()
     }
 
     override func tearDownWithError() throws {
@@ -139,7 +119,7 @@ final class GrantsLifecycleTests: XCTestCase {
         let stack = """
             stack: grants
             vars:
-              suffix: X
+              suffix: \(suffix)
             resources:
               db: {type: snowflake.database, name: "G_${var.suffix}"}
               raw: {type: snowflake.schema, database: "${db}", name: RAW}

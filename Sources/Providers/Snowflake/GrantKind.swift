@@ -6,21 +6,21 @@ import InfraEngine
 /// `ON FUTURE TABLES IN SCHEMA DB.RAW TO ROLE LOADER`, `ROLE LOADER TO USER LOADER_SVC`. Privileges on one object
 /// to one role are one resource, so adding or removing a privilege changes it in place.
 struct GrantIdentity: Hashable, CustomStringConvertible {
+    /// How names are written: quoted for statements (`\.sql`), shortest for the identity (`\.description`).
+    typealias NameStyle = @Sendable (QualifiedName) -> String
+    static let statementNames: NameStyle = { $0.sql }
+    static let identityNames: NameStyle = { $0.description }
+
     enum Scope: Hashable {
         case schema(QualifiedName)
         case database(QualifiedName)
-        var sql: String {
+        func written(_ name: NameStyle) -> String {
             switch self {
-            case .schema(let q): return "IN SCHEMA \(q.sql)"
-            case .database(let q): return "IN DATABASE \(q.sql)"
+            case .schema(let q): return "IN SCHEMA \(name(q))"
+            case .database(let q): return "IN DATABASE \(name(q))"
             }
         }
-        var text: String {
-            switch self {
-            case .schema(let q): return "IN SCHEMA \(q)"
-            case .database(let q): return "IN DATABASE \(q)"
-            }
-        }
+        var sql: String { written(GrantIdentity.statementNames) }
     }
 
     enum Target: Hashable {
@@ -29,22 +29,15 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         case future(SecurableType, Scope)
         case role(SnowflakeName)
 
-        var sql: String {
+        func written(_ name: NameStyle) -> String {
             switch self {
             case .account: return "ON ACCOUNT"
-            case .named(let type, let name): return "ON \(type.sql) \(name.sql)"
-            case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.sql)"
-            case .role(let name): return "ROLE \(name.sql)"
+            case .named(let type, let object): return "ON \(type.sql) \(name(object))"
+            case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.written(name))"
+            case .role(let role): return "ROLE \(name(QualifiedName([role])))"
             }
         }
-        var text: String {
-            switch self {
-            case .account: return "ON ACCOUNT"
-            case .named(let type, let name): return "ON \(type.sql) \(name)"
-            case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.text)"
-            case .role(let name): return "ROLE \(name)"
-            }
-        }
+        var sql: String { written(GrantIdentity.statementNames) }
         var securable: SecurableType? {
             switch self {
             case .account: return .account
@@ -57,25 +50,22 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
     enum Grantee: Hashable {
         case role(SnowflakeName)
         case user(SnowflakeName)
-        var sql: String {
+        func written(_ name: NameStyle) -> String {
             switch self {
-            case .role(let n): return "ROLE \(n.sql)"
-            case .user(let n): return "USER \(n.sql)"
+            case .role(let n): return "ROLE \(name(QualifiedName([n])))"
+            case .user(let n): return "USER \(name(QualifiedName([n])))"
             }
         }
-        var text: String {
-            switch self {
-            case .role(let n): return "ROLE \(n)"
-            case .user(let n): return "USER \(n)"
-            }
-        }
+        var sql: String { written(GrantIdentity.statementNames) }
     }
 
     var grantsAll: Bool
     var target: Target
     var grantee: Grantee
 
-    var description: String { (grantsAll ? "ALL " : "") + target.text + " TO " + grantee.text }
+    var description: String {
+        (grantsAll ? "ALL " : "") + target.written(Self.identityNames) + " TO " + grantee.written(Self.identityNames)
+    }
 
     /// Parses `description` back: words split on spaces outside double quotes.
     init?(parsing text: String) {
