@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Service users through the real CLI against the local SQL API (issue 16): created with a key pair, read back by
-/// an independent client (DESC USER through snowflake-connector-python), re-planned clean, the key rotated and the
-/// user disabled in place, destroyed.
+/// Service users, roles and grants through the real CLI against the local SQL API (issue 16). A user is created
+/// with a key pair, read back by an independent client (DESC USER through snowflake-connector-python), re-planned
+/// clean, the key rotated and the user disabled in place, destroyed.
 final class AccessKindsLifecycleTests: XCTestCase {
     var local: LocalEndpoints!
     var project: String!
@@ -16,7 +16,9 @@ final class AccessKindsLifecycleTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        if let project { _ = try? CLI.run(["destroy", "access", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+        for stack in ["access", "grants"] {
+            if let project { _ = try? CLI.run(["destroy", stack, "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
+        }
     }
 
     /// A new RSA key pair: the public key's PEM and its fingerprint as Snowflake computes it.
@@ -95,27 +97,13 @@ final class AccessKindsLifecycleTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertEqual(try local.connectorRows("SHOW USERS LIKE 'LOADER_SVC_\(suffix)'").count, 0)
     }
-}
 
-/// Roles and grants through the real CLI against the local Snowflake, which enforces them (issue 16): a loader
-/// role with USAGE down to its table and INSERT on it, a reader with future SELECT on a schema's tables, the
-/// loader role given to a service user and to SYSADMIN. Read back with SHOW GRANTS by an independent client,
-/// re-planned clean, a privilege added and one grant removed in place, destroyed.
-final class GrantsLifecycleTests: XCTestCase {
-    var local: LocalEndpoints!
-    var project: String!
-    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+    // Roles and grants, which the local Snowflake enforces: a loader role with USAGE down to its table and INSERT
+    // on it, a reader with future SELECT on a schema's tables, the loader role given to a service user and to
+    // SYSADMIN. Read back with SHOW GRANTS by an independent client, re-planned clean, a privilege added and one
+    // grant removed in place, destroyed.
 
-    override func setUpWithError() throws {
-        local = try LocalEndpoints.shared()
-        project = try local.project()
-    }
-
-    override func tearDownWithError() throws {
-        if let project { _ = try? CLI.run(["destroy", "grants", "--env", "dev", "--auto-approve", "--skip-teardown"], in: project) }
-    }
-
-    func writeStack(tablePrivileges: String, readerGrant: Bool) throws {
+    func writeGrantsStack(tablePrivileges: String, readerGrant: Bool) throws {
         let stack = """
             stack: grants
             vars:
@@ -144,8 +132,6 @@ final class GrantsLifecycleTests: XCTestCase {
         try stack.write(toFile: "\(project!)/stacks/grants.yaml", atomically: true, encoding: .utf8)
     }
 
-    func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
-
     /// (privilege, granted_on, name) rows of SHOW GRANTS TO ROLE, OWNERSHIP left out.
     func grants(to role: String) throws -> Set<String> {
         let rows = try local.connectorRows("SHOW GRANTS TO ROLE \(role)")
@@ -154,7 +140,7 @@ final class GrantsLifecycleTests: XCTestCase {
 
     func testRolesAndGrantsApplyReadBackChangeAndRevoke() throws {
         let db = "G_\(suffix)", loader = "LOADER_\(suffix)", reader = "READER_\(suffix)"
-        try writeStack(tablePrivileges: "[INSERT, SELECT]", readerGrant: true)
+        try writeGrantsStack(tablePrivileges: "[INSERT, SELECT]", readerGrant: true)
         var result = try infra("apply", "grants", "--env", "dev", "--auto-approve")
         XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
         XCTAssertEqual(try grants(to: loader), [
@@ -170,7 +156,7 @@ final class GrantsLifecycleTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)
 
         // A privilege added changes the grant in place; a grant taken out of the stack is revoked.
-        try writeStack(tablePrivileges: "[INSERT, SELECT, TRUNCATE]", readerGrant: false)
+        try writeGrantsStack(tablePrivileges: "[INSERT, SELECT, TRUNCATE]", readerGrant: false)
         result = try infra("plan", "grants", "--env", "dev")
         XCTAssertTrue(result.stdout.contains("~ loader_events"), result.stdout)
         XCTAssertTrue(result.stdout.contains("- reader_mart"), result.stdout)
@@ -180,7 +166,7 @@ final class GrantsLifecycleTests: XCTestCase {
         XCTAssertEqual(try infra("plan", "grants", "--env", "dev", "--detailed-exitcode").exitCode, 0)
 
         // ALL reads back as ALL.
-        try writeStack(tablePrivileges: "[ALL]", readerGrant: false)
+        try writeGrantsStack(tablePrivileges: "[ALL]", readerGrant: false)
         XCTAssertEqual(try infra("apply", "grants", "--env", "dev", "--auto-approve").exitCode, 0)
         XCTAssertTrue(try grants(to: loader).contains("DELETE TABLE \(db).RAW.EVENTS"))
         result = try infra("plan", "grants", "--env", "dev", "--detailed-exitcode")
