@@ -47,6 +47,15 @@ class Loader:
         return SqlApi(self.api.base, self.key, user=self.user)
 
 
+def service_user(api: SqlApi, user: str, role: str, warehouse: str | None = None) -> SqlApi:
+    """A user holding `role` as its default (and `warehouse` as its default warehouse), signed in with its own key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    default_warehouse = f" DEFAULT_WAREHOUSE = {warehouse}" if warehouse else ""
+    api.run(f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role}{default_warehouse}",
+            f"GRANT ROLE {role} TO USER {user}")
+    return SqlApi(api.base, key, user=user)
+
+
 @pytest.fixture(scope="module")
 def loader(api: SqlApi) -> Loader:
     return Loader(api)
@@ -138,18 +147,14 @@ def test_grant_all_shows_each_privilege_and_revoke(api: SqlApi):
 
 def test_future_grants_apply_to_later_tables(api: SqlApi):
     db, role, user, wh = unique("FUT"), unique("READER"), unique("READER_SVC"), unique("READ_WH")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     api.run(f"CREATE DATABASE {db}", f"CREATE SCHEMA {db}.MART", f"CREATE ROLE {role}", f"CREATE WAREHOUSE {wh}",
             f"GRANT USAGE ON DATABASE {db} TO ROLE {role}", f"GRANT USAGE ON SCHEMA {db}.MART TO ROLE {role}",
-            f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {db}.MART TO ROLE {role}",
-            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role} "
-            f"DEFAULT_WAREHOUSE = {wh}",
-            f"GRANT ROLE {role} TO USER {user}",
-            f"CREATE TABLE {db}.MART.LATER (X NUMBER)", f"INSERT INTO {db}.MART.LATER VALUES (7)")
+            f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {db}.MART TO ROLE {role}")
+    reader = service_user(api, user, role, wh)
+    api.run(f"CREATE TABLE {db}.MART.LATER (X NUMBER)", f"INSERT INTO {db}.MART.LATER VALUES (7)")
     future = api.rows(f"SHOW FUTURE GRANTS IN SCHEMA {db}.MART")
     assert future == [{"created_on": future[0]["created_on"], "privilege": "SELECT", "grant_on": "TABLE",
                        "name": f"{db}.MART.<TABLE>", "grant_to": "ROLE", "grantee_name": role, "grant_option": "false"}]
-    reader = SqlApi(api.base, key, user=user)
     # Without USAGE on its default warehouse the session has none, and a query on a table needs one.
     assert reader.rows("SELECT CURRENT_WAREHOUSE() W") == [{"W": None}]
     assert fails(reader, f"SELECT X FROM {db}.MART.LATER").code == "000606"
@@ -162,16 +167,14 @@ def test_future_grants_apply_to_later_tables(api: SqlApi):
 
 def test_ownership_transfer_and_role_hierarchy(api: SqlApi):
     db, owner, user = unique("OWN"), unique("OWNER"), unique("OWNER_SVC")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    api.run(f"CREATE DATABASE {db}", f"CREATE TABLE {db}.PUBLIC.T (X NUMBER)", f"CREATE ROLE {owner}",
-            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {owner}",
-            f"GRANT ROLE {owner} TO USER {user}", f"GRANT USAGE ON DATABASE {db} TO ROLE {owner}",
+    api.run(f"CREATE DATABASE {db}", f"CREATE TABLE {db}.PUBLIC.T (X NUMBER)", f"CREATE ROLE {owner}")
+    session = service_user(api, user, owner)
+    api.run(f"GRANT USAGE ON DATABASE {db} TO ROLE {owner}",
             f"GRANT USAGE ON SCHEMA {db}.PUBLIC TO ROLE {owner}", f"GRANT SELECT ON TABLE {db}.PUBLIC.T TO ROLE {owner}")
     # Existing grants block a plain transfer; COPY CURRENT GRANTS keeps them.
     assert fails(api, f"GRANT OWNERSHIP ON TABLE {db}.PUBLIC.T TO ROLE {owner}").code == "003036"
     api.run(f"GRANT OWNERSHIP ON TABLE {db}.PUBLIC.T TO ROLE {owner} COPY CURRENT GRANTS")
 
-    session = SqlApi(api.base, key, user=user)
     assert [r["owner"] for r in session.rows(f"SHOW TABLES IN SCHEMA {db}.PUBLIC")] == [owner]
     # ACCOUNTADMIN no longer sees a table owned by a role outside its hierarchy, as in Snowflake...
     assert fails(api, f"SELECT * FROM {db}.PUBLIC.T").code == "002003"
@@ -244,13 +247,10 @@ def test_roles_and_grants_survive_restart(tmp_path):
 
 def test_a_role_owns_what_it_creates(api: SqlApi):
     db, role, user, wh = unique("TRN"), unique("TRANSFORMER"), unique("TRANSFORMER_SVC"), unique("TRN_WH")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     api.run(f"CREATE DATABASE {db}", f"CREATE SCHEMA {db}.MART", f"CREATE WAREHOUSE {wh}", f"CREATE ROLE {role}",
             f"GRANT USAGE ON DATABASE {db} TO ROLE {role}", f"GRANT USAGE, CREATE TABLE ON SCHEMA {db}.MART TO ROLE {role}",
-            f"GRANT USAGE ON WAREHOUSE {wh} TO ROLE {role}",
-            f"CREATE USER {user} RSA_PUBLIC_KEY = '{public_key_body(key)}' DEFAULT_ROLE = {role} "
-            f"DEFAULT_WAREHOUSE = {wh}", f"GRANT ROLE {role} TO USER {user}")
-    transformer = SqlApi(api.base, key, user=user)
+            f"GRANT USAGE ON WAREHOUSE {wh} TO ROLE {role}")
+    transformer = service_user(api, user, role, wh)
     transformer.run(f"CREATE TABLE {db}.MART.DAILY (X NUMBER)", f"INSERT INTO {db}.MART.DAILY VALUES (1)")
     assert [(r["name"], r["owner"]) for r in transformer.rows(f"SHOW TABLES IN SCHEMA {db}.MART")] == [("DAILY", role)]
     ownership = [r for r in api.rows(f"SHOW GRANTS TO ROLE {role}") if r["privilege"] == "OWNERSHIP"]
