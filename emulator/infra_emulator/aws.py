@@ -71,8 +71,15 @@ def main(argv: list[str] | None = None) -> int:
              endpoint, ACCOUNT_ID, BOOTSTRAP_ACTION_COUNT)
 
     stop = threading.Event()
+
+    def asked_to_stop(*_):
+        # Said at once: a stop that comes while the bootstrap still runs may end in SIGKILL after the grace time.
+        if not stop.is_set():
+            log.info("stopping")
+        stop.set()
+
     for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
+        signal.signal(signal_number, asked_to_stop)
     # A parent may hand down a signal mask that blocks SIGTERM (infra's Swift runtime blocks signals on its
     # threads, and a spawned child inherits the mask): unblock it, or `infra local down` waits out its grace time.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
@@ -82,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     log.info("ready on %s; faults %s", endpoint, faults.settings.as_json())
     stop.wait()
-    log.info("stopping")
     server.shutdown()
     return 0
 
