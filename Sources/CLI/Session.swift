@@ -90,18 +90,22 @@ struct ProviderSet {
 
     init(layout: ProjectLayout, stack: String, environment: EnvironmentConfig?) {
         let pools = PoolKind(registry: .forStack(projectRoot: layout.root, stack: stack, environment: environment?.name ?? ""))
-        snowflake = LazySQLRunner {
+        let root = layout.root
+        @Sendable func settings() throws -> SnowflakeConnectionSettings {
             guard let environment else { throw Diagnostic("no environment selected for Snowflake", at: nil) }
-            let settings = try SnowflakeConnectionSettings.resolve(
+            return try SnowflakeConnectionSettings.resolve(
                 block: environment.snowflake ?? [:], environment: ProcessInfo.processInfo.environment,
-                home: FileManager.default.homeDirectoryForCurrentUser.path, projectRoot: layout.root, environmentFile: environment.file)
-            return SQLAPIRunner(client: try settings.client())
+                home: FileManager.default.homeDirectoryForCurrentUser.path, projectRoot: root, environmentFile: environment.file)
         }
+        snowflake = LazySQLRunner({ SQLAPIRunner(client: try settings().client()) }, signIn: { user, role in
+            let signed = try settings().signingIn(as: user, role: role, projectRoot: root, environment: ProcessInfo.processInfo.environment)
+            return SQLAPIRunner(client: try signed.client())
+        })
         let aws = AWSConnection(settings: .init(block: environment?.aws ?? [:], projectRoot: layout.root,
                                                 origin: environment?.file ?? "the environment"))
         self.aws = aws
         let owner = environment.map { OwnerStamp(stack: stack, environment: $0.name) }
-        kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake) + [
+        kinds = KindRegistry([pools] + SnowflakeKinds.all(sql: snowflake, projectRoot: layout.root) + [
             BucketKind(defaultRegion: environment?.aws?["region"]?.stringValue ?? "us-east-1", owner: owner) { try await aws.s3() },
             RoleKind(owner: owner) { try await aws.iam() },
         ])

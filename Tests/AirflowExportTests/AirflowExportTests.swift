@@ -67,7 +67,7 @@ final class AirflowExportTests: XCTestCase {
             pipelines:
               checks:
                 - name: must-fail
-                  sql: DROP TABLE nothing
+                  copy: {into: DB.RAW.T, from: "@DB.RAW.S/"}
                   expect: {error: does not exist}
                 - name: shouting
                   s3_delete: {bucket: b, key: "${run.id | upper}"}
@@ -79,12 +79,49 @@ final class AirflowExportTests: XCTestCase {
             """
         let (result, out) = try export("refused", files: ["stacks/refused.yaml": stack])
         XCTAssertEqual(result.exitCode, 1, result.stdout)
-        for expected in ["stacks/refused.yaml:6:15: error: task 'must-fail': `expect: {error: …}` on a sql task cannot be exported to Airflow",
+        for expected in ["stacks/refused.yaml:6:15: error: task 'must-fail': `expect: {error: …}` on a copy task cannot be exported to Airflow",
                          "stacks/refused.yaml:7:13: error: task 'shouting': a filter changes a `${run.…}` value here",
                          "stacks/refused.yaml:10:14: error: pipeline 'later' asks for catchup without a recurring schedule"] {
             XCTAssertTrue(result.stderr.contains(expected), "missing \(expected) in\n\(result.stderr)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written when a pipeline is refused")
+    }
+
+    /// A task `as:` a service user runs on that user's own connection (its key, its defaults); `expect: {error: …}`
+    /// becomes a call of the DAG's `_expect_error` on the same connection.
+    func testServiceUserTasksGetTheirOwnConnection() throws {
+        let stack = """
+            stack: access
+            pipelines:
+              verify:
+                - name: loader-cannot-drop
+                  as: {user: LOADER_SVC, private_key_file: keys/loader.p8}
+                  sql: DROP TABLE DB.RAW."T_${run.id}"
+                  expect: {error: "003001"}
+                - name: loader-loads
+                  as: {user: LOADER_SVC, private_key_file: keys/loader.p8}
+                  role: loader
+                  copy: {into: DB.RAW.T, from: "@DB.RAW.S/"}
+
+            """
+        let (result, out) = try export("access", files: ["stacks/access.yaml": stack])
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let dag = try String(contentsOfFile: "\(out)/dags/access__dev__verify.py", encoding: .utf8)
+        for line in ["loader_cannot_drop = PythonOperator(", "python_callable=_expect_error,",
+                     "op_kwargs={\"conn_id\": \"infra_dev_snowflake_loader_svc\", \"sql\": \"DROP TABLE DB.RAW.\\\"T_{{ run_id",
+                     "\"expected\": \"003001\", \"hook_params\": {}}",
+                     // A service user's role is its session's primary role; its own roles stay its secondary ones.
+                     "conn_id=\"infra_dev_snowflake_loader_svc\",", "hook_params={\"role\": \"LOADER\"},"] {
+            XCTAssertTrue(dag.contains(line), "missing \(line) in\n\(dag)")
+        }
+        XCTAssertFalse(dag.contains("USE SECONDARY ROLES NONE"), dag)
+        let connections = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/connections.json"))) as? [String: Any]
+        let loader = connections?["infra_dev_snowflake_loader_svc"] as? [String: Any]
+        XCTAssertEqual(loader?["login"] as? String, "LOADER_SVC")
+        let extra = loader?["extra"] as? [String: Any]
+        XCTAssertEqual(extra?["private_key_file"] as? String, "\(try XCTUnwrap(out.components(separatedBy: "/out").first))/keys/loader.p8")
+        XCTAssertNil(extra?["role"], "the user's default role, not the deployer's")
+        XCTAssertFalse(try String(contentsOfFile: "\(out)/connections.env", encoding: .utf8).contains("PRIVATE KEY"))
     }
 
     func testAScheduleIsCheckedByValidate() throws {
@@ -142,6 +179,15 @@ final class AirflowExportTests: XCTestCase {
                     Cursor(["file", "status", "rows_loaded"], [("s3://b/a.gz", "LOADED", 2)]))),
                 "passes": failure(lambda: dag._assert_checks([["not_null(a)", none]])(Cursor(["check_index", "measured"], [(0, 0)]))),
             }
+            # `expect: {error: …}` against a statement that fails with another error, and one that succeeds.
+            from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
+            def refused(self, sql, autocommit=False, **kwargs):
+                raise Exception("003001 (42501): SQL access control error:\\nInsufficient privileges to operate on table 'T'.")
+            SnowflakeHook.run = refused
+            messages["error_other"] = failure(lambda: dag._expect_error("c", "DROP TABLE T", "002003", {}))
+            messages["error_expected"] = failure(lambda: dag._expect_error("c", "DROP TABLE T", "003001", {"role": "LOADER"}))
+            SnowflakeHook.run = lambda self, sql, autocommit=False, **kwargs: None
+            messages["error_missing"] = failure(lambda: dag._expect_error("c", "DROP TABLE T", "003001", {}))
             print(json.dumps({"bags": bags, "messages": messages}))
             """
         let loadDAG = "\(project)/airflow/ecommerce-events/dags/ecommerce-events__dev__load.py"
@@ -167,6 +213,9 @@ final class AirflowExportTests: XCTestCase {
             "copy_failed": "1 file(s) failed to load: s3://b/a.gz: bad json",
             "copy_rows": expectationMessage(["rows_loaded": 3], ["rows_loaded": 2]),
             "passes": nil,
+            "error_other": "expected an error containing '002003', got: 003001 (42501): SQL access control error:\nInsufficient privileges to operate on table 'T'.",
+            "error_expected": nil,
+            "error_missing": "expected an error containing '003001', but the statement succeeded",
         ]
         let messages = report?["messages"] as? [String: Any] ?? [:]
         for (name, message) in expected {

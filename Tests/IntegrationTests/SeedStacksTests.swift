@@ -3,7 +3,9 @@ import TestSupport
 import XCTest
 
 /// Every stack in stacks/ on the embedded default: validate, plan, apply, a clean re-plan, verify, promote to
-/// prod, destroy both environments; then boto3 and snowflake-connector-python find nothing left behind.
+/// prod, destroy both environments; then boto3 and snowflake-connector-python find nothing left behind. The data
+/// stacks' least-privilege roles (issue 16) are read by the connector: the same grants in dev and prod, and verify
+/// proves each role's refusals as its own service user.
 final class SeedStacksTests: XCTestCase {
     var local: LocalEndpoints!
     var project: String!
@@ -20,7 +22,7 @@ final class SeedStacksTests: XCTestCase {
 
     func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
 
-    /// What exists, by independent clients: buckets, roles, integrations, databases, warehouses.
+    /// What exists, by independent clients: buckets, IAM roles, integrations, databases, warehouses, Snowflake roles and users.
     func inventory() throws -> Set<String> {
         let output = try local.python("""
             import boto3, json, os, snowflake.connector
@@ -31,7 +33,8 @@ final class SeedStacksTests: XCTestCase {
             conn = snowflake.connector.connect(account='LOCAL', user='DEPLOYER', password='x', host='127.0.0.1',
                                                port=int(os.environ['INFRA_CONNECTOR_PORT']), protocol='http')
             cur = conn.cursor()
-            for kind, show in [('integration', 'SHOW INTEGRATIONS'), ('database', 'SHOW DATABASES'), ('warehouse', 'SHOW WAREHOUSES')]:
+            for kind, show in [('integration', 'SHOW INTEGRATIONS'), ('database', 'SHOW DATABASES'), ('warehouse', 'SHOW WAREHOUSES'),
+                               ('snowflake-role', 'SHOW ROLES'), ('snowflake-user', 'SHOW USERS')]:
                 cur.execute(show)
                 names = [d[0] for d in cur.description]
                 found += [kind + ':' + row[names.index('name')] for row in cur.fetchall()]
@@ -40,7 +43,39 @@ final class SeedStacksTests: XCTestCase {
         return Set(try JSONDecoder().decode([String].self, from: Data(output.utf8)))
     }
 
-    func fullCycle(_ stack: String, createsCloudObjects: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// The grants of a deployment's loader, transformer and reader roles and of their service users, as SHOW GRANTS
+    /// TO ROLE / SHOW FUTURE GRANTS TO ROLE / SHOW GRANTS TO USER list them, with the environment's name made `ENV`
+    /// so that dev and prod compare.
+    func accessShape(prefix: String, environment: String) throws -> Set<String> {
+        let output = try local.python("""
+            import json, os, snowflake.connector
+            conn = snowflake.connector.connect(account='LOCAL', user='DEPLOYER', password='x', host='127.0.0.1',
+                                               port=int(os.environ['INFRA_CONNECTOR_PORT']), protocol='http')
+            cur = conn.cursor()
+            shape = []
+            base = os.environ['PREFIX'] + '_' + os.environ['ENVIRONMENT'].upper()
+            for role in ['LOADER', 'TRANSFORMER', 'READER']:
+                for show in ['SHOW GRANTS TO ROLE', 'SHOW FUTURE GRANTS TO ROLE', 'SHOW GRANTS TO USER']:
+                    name = base + '_' + role + ('_SVC' if show.endswith('USER') else '')
+                    cur.execute(show + ' ' + name)
+                    cols = [d[0] for d in cur.description]
+                    for row in cur.fetchall():
+                        r = dict(zip(cols, row))
+                        what = r.get('privilege') or 'ROLE'
+                        shape.append(' '.join([show.split()[1], name, what, r.get('granted_on') or r.get('grant_on') or '', r.get('name') or r['role']]))
+            print(json.dumps([line.replace('_' + os.environ['ENVIRONMENT'].upper(), '_ENV') for line in shape]))
+            """, environment: ["PREFIX": prefix, "ENVIRONMENT": environment])
+        return Set(try JSONDecoder().decode([String].self, from: Data(output.utf8)))
+    }
+
+    /// Each role's refusals, proven by verify as the role's own service user.
+    static let refusals = [
+        "access.loader-cannot-drop-raw: succeeded after", "access.loader-cannot-read-mart: succeeded after",
+        "access.reader-cannot-write-mart: succeeded after", "access.reader-cannot-read-raw: succeeded after",
+    ]
+
+    func fullCycle(_ stack: String, createsCloudObjects: Bool = true, accessPrefix: String? = nil,
+                   file: StaticString = #filePath, line: UInt = #line) throws {
         let before = try inventory()
         func step(_ args: [String], expect: Int32 = 0) throws -> CLIResult {
             let r = try CLI.run(args, in: project)
@@ -58,6 +93,22 @@ final class SeedStacksTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("Pipeline verify passed"), verify.stdout, file: file, line: line)
         _ = try step(["promote", stack, "--from", "dev", "--to", "prod", "--auto-approve"])
         _ = try step(["plan", stack, "--env", "prod", "--detailed-exitcode"], expect: 0)
+        if let prefix = accessPrefix {
+            for refusal in Self.refusals {
+                XCTAssertTrue(verify.stdout.contains(refusal), "\(refusal) in:\n\(verify.stdout)", file: file, line: line)
+            }
+            XCTAssertEqual(verify.stdout.components(separatedBy: "failed as expected").count - 1, 4, verify.stdout, file: file, line: line)
+            let dev = try accessShape(prefix: prefix, environment: "dev"), prod = try accessShape(prefix: prefix, environment: "prod")
+            XCTAssertEqual(dev, prod, "promotion keeps the roles' shape", file: file, line: line)
+            // The loader: usage down to RAW and nothing on the marts; no role owns anything it was given.
+            XCTAssertTrue(dev.contains("GRANTS \(prefix)_ENV_LOADER USAGE SCHEMA \(prefix)_ENV.\(stack == "reviews-lake" ? "STAGING" : "RAW")"),
+                          dev.sorted().joined(separator: "\n"), file: file, line: line)
+            XCTAssertFalse(dev.contains { $0.hasPrefix("GRANTS \(prefix)_ENV_LOADER") && $0.contains("MART") }, file: file, line: line)
+            XCTAssertFalse(dev.contains { $0.contains(" OWNERSHIP ") }, dev.sorted().joined(separator: "\n"), file: file, line: line)
+            XCTAssertTrue(dev.contains("GRANTS \(prefix)_ENV_LOADER_SVC ROLE ROLE \(prefix)_ENV_LOADER")
+                            || dev.contains { $0.hasPrefix("GRANTS \(prefix)_ENV_LOADER_SVC") && $0.hasSuffix("\(prefix)_ENV_LOADER") },
+                          dev.sorted().joined(separator: "\n"), file: file, line: line)
+        }
         _ = try step(["destroy", stack, "--env", "prod", "--auto-approve"], expect: 1)  // protected
         _ = try step(["destroy", stack, "--env", "prod", "--auto-approve", "--force", "--allow-data-loss"])
         _ = try step(["destroy", stack, "--env", "dev", "--auto-approve", "--allow-data-loss"])
@@ -65,15 +116,16 @@ final class SeedStacksTests: XCTestCase {
         XCTAssertEqual(left, [], "nothing of \(stack) is left behind", file: file, line: line)
     }
 
-    func testEcommerceEvents() throws { try fullCycle("ecommerce-events") }
-    func testReviewsLake() throws { try fullCycle("reviews-lake") }
-    func testGithubGlue() throws { try fullCycle("github-glue") }
-    func testCustomerOrders() throws { try fullCycle("customer-orders") }
+    func testEcommerceEvents() throws { try fullCycle("ecommerce-events", accessPrefix: "ECOMMERCE") }
+    func testReviewsLake() throws { try fullCycle("reviews-lake", accessPrefix: "REVIEWS") }
+    func testGithubGlue() throws { try fullCycle("github-glue", accessPrefix: "GITHUB") }
+    func testCustomerOrders() throws { try fullCycle("customer-orders", accessPrefix: "STREAMLINE") }
     func testPools() throws { try fullCycle("pools", createsCloudObjects: false) }
 
     /// The seed's hourly DAG as `infra run STACK load`: wait for files, COPY INTO, check; the second run loads nothing new.
     func testEcommerceLoadPipeline() throws {
-        XCTAssertEqual(try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve").exitCode, 0)
+        let applied = try infra("apply", "ecommerce-events", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(applied.exitCode, 0, applied.stdout + applied.stderr)
         defer { _ = try? infra("destroy", "ecommerce-events", "--env", "dev", "--auto-approve", "--allow-data-loss") }
         _ = try local.python("""
             import boto3, gzip, os

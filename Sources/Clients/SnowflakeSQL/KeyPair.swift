@@ -59,6 +59,20 @@ public struct SnowflakeKeyPair: Sendable, CustomStringConvertible, CustomDebugSt
         try self.init(pem: text, passphrase: passphrase)
     }
 
+    /// A new 2048-bit key written to `path` as unencrypted PKCS#8 PEM readable by its owner only (0600), as
+    /// `openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt` makes it; folders are created. Fails if the file exists.
+    @discardableResult
+    public static func generate(at path: String) throws -> SnowflakeKeyPair {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard FileManager.default.createFile(atPath: path, contents: Data(key.pkcs8PEMRepresentation.utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw PrivateKeyError.unreadable("cannot write \(path)")
+        }
+        return SnowflakeKeyPair(privateKey: key)
+    }
+
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256), the only algorithm Snowflake accepts for keypair JWTs.
     func signRS256(_ message: Data) throws -> Data {
         try privateKey.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation

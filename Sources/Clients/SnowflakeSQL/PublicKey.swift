@@ -30,4 +30,18 @@ public struct SnowflakePublicKey: Sendable, Equatable {
         self.body = body
         fingerprint = "SHA256:" + Data(SHA256.hash(data: der)).base64EncodedString()
     }
+
+    /// The public key of a key file: a PEM public key, or an unencrypted private key (PKCS#8 or PKCS#1) whose
+    /// public half is taken. The private key is read and dropped; nothing of it is kept.
+    public init(keyFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PrivateKeyError.unreadable("no readable file at \(path)")
+        }
+        if text.contains("PRIVATE KEY-----") {
+            let key = try SnowflakeKeyPair(pem: text)
+            try self.init(text: key.privateKey.publicKey.derRepresentation.base64EncodedString())
+        } else {
+            try self.init(text: text)
+        }
+    }
 }

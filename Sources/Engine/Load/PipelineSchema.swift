@@ -12,7 +12,14 @@ enum PipelineSchema {
         PropertySchema("timeout", .number, summary: "seconds before the task is stopped"),
         PropertySchema("expect", .object(expectFields)),
         PropertySchema("role", .string, summary: "the Snowflake role a sql, copy or assert task runs as"),
+        PropertySchema("as", .object(runAsFields), summary: "the Snowflake service user a sql, copy or assert task runs as"),
     ] + TaskKind.allCases.map { PropertySchema($0.rawValue, bodyType($0)) }
+
+    static let runAsFields: [PropertySchema] = [
+        PropertySchema("user", .string, required: true, summary: "the user's name (or a reference to its snowflake.user)"),
+        PropertySchema("private_key_file", .string, required: true, summary: "the user's PKCS#8 key, relative to the project"),
+        PropertySchema("private_key_passphrase_env", .string, summary: "the variable holding the key's passphrase"),
+    ]
 
     static let expectFields: [PropertySchema] = [
         PropertySchema("rows", .any, summary: "a row count, or the exact rows as lists"),

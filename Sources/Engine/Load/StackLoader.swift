@@ -642,9 +642,11 @@ public struct StackLoader {
             {
                 sink.report("task '\(name)' needs exactly one of 'key' or 'prefix'", at: body.location)
             }
-            if let role = node["role"], ![.sql, .copy, .assert].contains(kind) {
-                sink.report("'role' applies to sql, copy and assert tasks, not \(kind.rawValue)", at: role.location,
-                            hint: "a Snowflake role changes who runs statements; remove it here")
+            for key in ["role", "as"] {
+                if let identity = node[key], ![.sql, .copy, .assert].contains(kind) {
+                    sink.report("'\(key)' applies to sql, copy and assert tasks, not \(kind.rawValue)", at: identity.location,
+                                hint: "a Snowflake \(key == "as" ? "user" : "role") changes who runs statements; remove it here")
+                }
             }
             if let expect = node["expect"], ![.sql, .copy, .command].contains(kind) {
                 sink.report("'expect' applies to sql, copy and command tasks, not \(kind.rawValue)", at: expect.location)
@@ -658,7 +660,8 @@ public struct StackLoader {
                 retryDelaySeconds: numeric(node["retry_delay"]) ?? 1,
                 timeoutSeconds: numeric(node["timeout"]),
                 expect: node["expect"].map { ScopedNode(node: $0, scope: scope) },
-                role: node["role"].map { ScopedNode(node: $0, scope: scope) })
+                role: node["role"].map { ScopedNode(node: $0, scope: scope) },
+                runAs: node["as"].map { ScopedNode(node: $0, scope: scope) })
         }
 
         func numeric(_ node: SourceNode?) -> Double? {

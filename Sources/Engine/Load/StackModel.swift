@@ -81,6 +81,8 @@ public struct TaskDecl: Sendable {
     public var expect: ScopedNode?
     /// The Snowflake role the task's statements run as (sql, copy, assert); the connection's role when nil.
     public var role: ScopedNode?
+    /// `as: {user, private_key_file, private_key_passphrase_env}`: the service user the statements run as.
+    public var runAs: ScopedNode?
 }
 
 public struct PipelineDecl: Sendable {

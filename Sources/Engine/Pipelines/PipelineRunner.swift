@@ -13,9 +13,11 @@ public struct ResolvedTask: Sendable {
     public var timeoutSeconds: Double?
     /// The Snowflake role the task runs as, as SHOW ROLES spells it; nil for the connection's.
     public var role: String?
+    /// The service user the task runs as (`as:`); nil for the connection's user.
+    public var user: TaskUser?
 
     public init(name: String, kind: TaskKind, body: Value, expect: Value?, after: [String], pool: String?, retries: Int,
-                retryDelaySeconds: Double, timeoutSeconds: Double?, role: String? = nil)
+                retryDelaySeconds: Double, timeoutSeconds: Double?, role: String? = nil, user: TaskUser? = nil)
     {
         self.name = name
         self.kind = kind
@@ -27,6 +29,26 @@ public struct ResolvedTask: Sendable {
         self.retryDelaySeconds = retryDelaySeconds
         self.timeoutSeconds = timeoutSeconds
         self.role = role
+        self.user = user
+    }
+}
+
+/// A task's `as:`: a service user and where its private key is. The key's path is as written (relative to the
+/// project); the key itself is read only by the connection that signs in with it.
+public struct TaskUser: Sendable, Hashable {
+    public var name: String
+    public var privateKeyFile: String
+    public var passphraseVariable: String?
+
+    public init(name: String, privateKeyFile: String, passphraseVariable: String? = nil) {
+        self.name = name
+        self.privateKeyFile = privateKeyFile
+        self.passphraseVariable = passphraseVariable
+    }
+
+    init?(_ value: Value) {
+        guard let map = value.mapValue, let name = map["user"]?.stringValue, let file = map["private_key_file"]?.stringValue else { return nil }
+        self.init(name: name, privateKeyFile: file, passphraseVariable: map["private_key_passphrase_env"]?.stringValue)
     }
 }
 

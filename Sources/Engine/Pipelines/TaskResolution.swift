@@ -21,10 +21,11 @@ extension PipelineDecl {
             let body = try resolver.evaluate(task.body, inPipeline: true)
             let expect = try task.expect.map { try resolver.evaluate($0, inPipeline: true) }
             let role = try task.role.map { try resolver.evaluate($0, inPipeline: true) }
-            if !body.isKnown || expect?.isKnown == false || role?.isKnown == false { throw notKnown(task) }
+            let runAs = try task.runAs.map { try resolver.evaluate($0, inPipeline: true) }
+            if !body.isKnown || expect?.isKnown == false || role?.isKnown == false || runAs?.isKnown == false { throw notKnown(task) }
             return ResolvedTask(name: task.name, kind: task.kind, body: body, expect: expect, after: task.after, pool: pool,
                                 retries: task.retries, retryDelaySeconds: task.retryDelaySeconds, timeoutSeconds: task.timeoutSeconds,
-                                role: role?.stringValue)
+                                role: role?.stringValue, user: runAs.flatMap(TaskUser.init))
         }
     }
 }

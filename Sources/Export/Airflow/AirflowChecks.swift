@@ -106,6 +106,21 @@ enum AirflowChecks {
             return handler
 
 
+        def _expect_error(conn_id, sql, expected, hook_params):
+            """infra's `expect: {error: …}`: succeeds only if the statement fails with `expected` in its message."""
+            from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
+
+            hook = SnowflakeHook(snowflake_conn_id=conn_id, **hook_params)
+            try:
+                hook.run(sql, autocommit=True)
+            except Exception as error:
+                message = str(error)
+                if expected.lower() in message.lower():
+                    return "failed as expected: " + message.split("\n")[0]
+                raise AirflowException(f"expected an error containing '{expected}', got: {message}")
+            raise AirflowException(f"expected an error containing '{expected}', but the statement succeeded")
+
+
         def _assert_checks(checks):
             """An assert's handler: one measured count per check, each against its rule."""
             def handler(cursor):

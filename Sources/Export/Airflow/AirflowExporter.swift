@@ -1,5 +1,6 @@
 import Foundation
 import InfraEngine
+import SnowflakeProvider
 
 /// `infra export airflow`: a stack's pipelines as Apache Airflow 3 DAG files using the official providers, the
 /// pools file (`airflow pools import`) and the connection definitions, from the task model the embedded runner
@@ -39,6 +40,10 @@ public struct AirflowExporter {
     var connectionPrefix: String { "infra_" + environment.name.replacingOccurrences(of: "-", with: "_") }
     public var awsConnectionID: String { connectionPrefix + "_aws" }
     public var snowflakeConnectionID: String { connectionPrefix + "_snowflake" }
+    /// A service user's connection (tasks with `as:`): `infra_dev_snowflake_loader_svc_dev`.
+    public func snowflakeConnectionID(for user: TaskUser) -> String {
+        snowflakeConnectionID + "_" + SnowflakeName(parsing: user.name).stored.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
     public func dagID(_ pipeline: String) -> String { "\(stack.name)__\(environment.name)__\(pipeline)" }
 
     /// Every file of the export, paths relative to the output folder: dags/DAG_ID.py per pipeline, pools.json,
@@ -59,9 +64,10 @@ public struct AirflowExporter {
         resolver.runValues["environment"] = .string(environment.name)
         var files: [File] = []
         var problems: [Diagnostic] = []
+        var users: Set<TaskUser> = []
         for name in names {
             do {
-                files.append(File(path: "dags/\(dagID(name)).py", content: try dag(stack.pipelines[name]!, resolver: resolver)))
+                files.append(File(path: "dags/\(dagID(name)).py", content: try dag(stack.pipelines[name]!, resolver: resolver, users: &users)))
             } catch let list as DiagnosticList {
                 problems += list.diagnostics
             } catch let diagnostic as Diagnostic {
@@ -70,7 +76,7 @@ public struct AirflowExporter {
         }
         if !problems.isEmpty { throw DiagnosticList(problems) }
         files.append(File(path: "pools.json", content: try pools(resolver)))
-        let connections = self.connections()
+        let connections = self.connections(users: users)
         files.append(File(path: "connections.json", content: pretty(.map(connections))))
         files.append(File(path: "connections.env", content: connectionsEnvironment(connections)))
         return files
@@ -85,7 +91,7 @@ public struct AirflowExporter {
         return name
     }
 
-    func dag(_ pipeline: PipelineDecl, resolver: Resolver) throws -> String {
+    func dag(_ pipeline: PipelineDecl, resolver: Resolver, users: inout Set<TaskUser>) throws -> String {
         let tasks = try pipeline.resolvedTasks(with: resolver, poolName: { try pool($0, resolver) }, notKnown: { task in
             Diagnostic("task '\(task.name)' uses a value known only after apply", at: task.location,
                        hint: "an exported DAG holds values known before apply (names, ARNs); move the value into a var or the resource's name")
@@ -97,8 +103,9 @@ public struct AirflowExporter {
         var operators: [(ResolvedTask, AirflowOperator)] = []
         var problems: [Diagnostic] = []
         for (decl, task) in zip(pipeline.tasks, tasks) {
+            if let user = task.user { users.insert(user) }
             do {
-                operators.append((task, try AirflowTaskTranslator(decl: decl, task: task).translate()))
+                operators.append((task, try AirflowTaskTranslator(decl: decl, task: task, userConnectionID: snowflakeConnectionID(for:)).translate()))
             } catch let diagnostic as Diagnostic {
                 problems.append(diagnostic)
             }
@@ -121,7 +128,7 @@ public struct AirflowExporter {
 
     /// The environment's connections as `airflow connections import` JSON. Secrets stay where the environment
     /// keeps them: a key file's path, a profile's name; never their content.
-    func connections() -> [String: Value] {
+    func connections(users: Set<TaskUser> = []) -> [String: Value] {
         var aws: [String: Value] = [:]
         if let a = environment.aws {
             if let v = a["region"] { aws["region_name"] = v }
@@ -151,10 +158,18 @@ public struct AirflowExporter {
             snowflake["host"] = .string(connector.host)
             snowflake["port"] = .int(connector.port)
         }
-        return [
+        var out: [String: Value] = [
             awsConnectionID: ["conn_type": "aws", "extra": .map(aws)],
             snowflakeConnectionID: ["conn_type": "snowflake", "login": login, "extra": .map(snowflake)],
         ]
+        // Each `as:` user signs in with its own key and gets its own defaults (role, warehouse), as in the runner.
+        for user in users {
+            var extra: [String: Value] = ["private_key_file": .string(absolute(user.privateKeyFile)), "authenticator": "snowflake_jwt"]
+            for key in ["account", "host", "port"] { if let v = snowflake[key] { extra[key] = v } }
+            out[snowflakeConnectionID(for: user)] = ["conn_type": "snowflake", "login": .string(SnowflakeName(parsing: user.name).stored),
+                                                     "extra": .map(extra)]
+        }
+        return out
     }
 
     /// The same connections as AIRFLOW_CONN_* variables, plus the file references the providers read from the

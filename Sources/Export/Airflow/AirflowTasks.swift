@@ -29,6 +29,8 @@ enum RunValueMarker {
 struct AirflowTaskTranslator {
     let decl: TaskDecl
     let task: ResolvedTask
+    /// The Airflow connection of a task's `as:` user.
+    let userConnectionID: (TaskUser) -> String
 
     static let awsConnection = "AWS_CONN_ID"
     static let snowflakeConnection = "SNOWFLAKE_CONN_ID"
@@ -73,6 +75,10 @@ struct AirflowTaskTranslator {
                 ("bucket", try templated(body["bucket"])), target, ("aws_conn_id", Self.awsConnection),
             ])
         case .sql:
+            if let expectedError = task.expect?.mapValue?["error"]?.stringValue {
+                op = expectingErrorOperator(try templated(task.body, sql: true), expectedError: expectedError)
+                break
+            }
             let expect = try expectation(allowed: ["rows", "value", "files_loaded", "rows_loaded"])
             op = sqlOperator(try templated(task.body, sql: true),
                              handler: expect.map { "_rows_expecting(\($0))" })
@@ -103,8 +109,12 @@ struct AirflowTaskTranslator {
     }
 
     func sqlOperator(_ sql: String, handler: String?) -> AirflowOperator {
-        var arguments = [("conn_id", Self.snowflakeConnection), ("sql", sql), ("autocommit", "True")]
-        if let role = task.role {
+        var arguments = [("conn_id", task.user.map { PythonSource.string(userConnectionID($0)) } ?? Self.snowflakeConnection),
+                         ("sql", sql), ("autocommit", "True")]
+        if let role = task.role, task.user != nil {
+            // A service user's session holds its own roles (SnowflakeConnectionSettings.signingIn): the role is its primary one.
+            arguments.append(("hook_params", "{\"role\": \(PythonSource.string(SnowflakeName(parsing: role).stored))}"))
+        } else if let role = task.role {
             // As the runner does (SQLAPIRunner.assuming(role:)): the role as the session's, and no secondary roles,
             // in one connection; the handler reads the last statement's result.
             arguments[1] = ("sql", "[\"USE SECONDARY ROLES NONE\", \(sql)]")
@@ -113,6 +123,18 @@ struct AirflowTaskTranslator {
         // Each statement commits on its own, as through the SQL API the embedded runner uses.
         return AirflowOperator(className: "SQLExecuteQueryOperator", module: "airflow.providers.common.sql.operators.sql",
                                arguments: arguments + (handler.map { [("handler", $0)] } ?? []), usesChecks: handler != nil)
+    }
+
+    /// `expect: {error: …}`: the statement on the same connection and role as `sqlOperator`'s, through the DAG file's
+    /// `_expect_error`, which succeeds only if it fails with that text (as SQLTaskExecutor decides).
+    func expectingErrorOperator(_ sql: String, expectedError: String) -> AirflowOperator {
+        let query = sqlOperator(sql, handler: nil)
+        let argument = Dictionary(query.arguments, uniquingKeysWith: { a, _ in a })
+        let kwargs = ["conn_id": argument["conn_id"]!, "sql": argument["sql"]!, "expected": PythonSource.string(expectedError),
+                      "hook_params": argument["hook_params"] ?? "{}"]
+        let source = "{" + ["conn_id", "sql", "expected", "hook_params"].map { "\(PythonSource.string($0)): \(kwargs[$0]!)" }.joined(separator: ", ") + "}"
+        return AirflowOperator(className: "PythonOperator", module: "airflow.providers.standard.operators.python",
+                               arguments: [("python_callable", "_expect_error"), ("op_kwargs", source)], usesChecks: true)
     }
 
     func commandOperator(_ body: Value) throws -> AirflowOperator {

@@ -119,10 +119,19 @@ public final class StatementTally: @unchecked Sendable {
 /// and a misconfigured connection is reported only when Snowflake is really needed.
 public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
     private let make: @Sendable () throws -> SQLAPIRunner
+    private let signIn: @Sendable (TaskUser, String?) throws -> SQLAPIRunner
     private let lock = NSLock()
     private var built: Result<SQLAPIRunner, Error>?
+    /// One connection per service user and role, so the tasks of a run share its JWT and connections.
+    private var signedIn: [String: SQLAPIRunner] = [:]
 
-    public init(_ make: @escaping @Sendable () throws -> SQLAPIRunner) { self.make = make }
+    public init(_ make: @escaping @Sendable () throws -> SQLAPIRunner,
+                signIn: @escaping @Sendable (TaskUser, String?) throws -> SQLAPIRunner = { user, _ in
+                    throw SnowflakeProviderError("this connection cannot sign in as another user (\(user.name))")
+                }) {
+        self.make = make
+        self.signIn = signIn
+    }
 
     public func runner() throws -> SQLAPIRunner {
         try lock.withLock {
@@ -141,14 +150,25 @@ public final class LazySQLRunner: SQLRunner, @unchecked Sendable {
     public func execute(_ statements: [String]) async throws { try await runner().execute(statements) }
     public var showRowLimit: Int { (try? runner().showRowLimit) ?? 10_000 }
     public func assuming(role: String) throws -> any SQLRunner { try runner().assuming(role: role) }
+
+    public func signedIn(as user: TaskUser, role: String?) throws -> any SQLRunner {
+        let key = "\(user.name)\u{0}\(role ?? "")\u{0}\(user.privateKeyFile)"
+        return try lock.withLock {
+            if let runner = signedIn[key] { return runner }
+            let runner = try signIn(user, role)
+            signedIn[key] = runner
+            return runner
+        }
+    }
 }
 
 /// Every Snowflake kind, sharing one connection.
 public enum SnowflakeKinds {
-    public static func all(sql: any SQLRunner) -> [any ResourceKind] {
+    /// `projectRoot`: where relative key files (a user's `rsa_public_key_file`) are.
+    public static func all(sql: any SQLRunner, projectRoot: String) -> [any ResourceKind] {
         [DatabaseKind(sql: sql), SchemaKind(sql: sql), WarehouseKind(sql: sql), StorageIntegrationKind(sql: sql),
          FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql),
-         RoleKind(sql: sql), UserKind(sql: sql), GrantKind(sql: sql)]
+         RoleKind(sql: sql), UserKind(sql: sql, projectRoot: projectRoot), GrantKind(sql: sql)]
     }
 }
 

@@ -34,6 +34,9 @@ public protocol SQLRunner: Sendable {
     var showRowLimit: Int { get }
     /// The same connection with statements run as `role` (a name as written in a stack: `loader`, `"Mixed"`).
     func assuming(role: String) throws -> any SQLRunner
+    /// A connection to the same account signed in as a service user with its own key, as `role` when given
+    /// (else the user's default role).
+    func signedIn(as user: TaskUser, role: String?) throws -> any SQLRunner
 }
 
 extension SQLRunner {
@@ -43,8 +46,13 @@ extension SQLRunner {
         throw SnowflakeProviderError("this connection cannot run statements as another role (\(role))")
     }
 
-    /// This connection, or the same one as the task's role when it names one.
+    public func signedIn(as user: TaskUser, role: String?) throws -> any SQLRunner {
+        throw SnowflakeProviderError("this connection cannot sign in as another user (\(user.name))")
+    }
+
+    /// This connection, or the one the task's `as:` user or `role:` names.
     func forTask(_ task: ResolvedTask) throws -> any SQLRunner {
+        if let user = task.user { return try signedIn(as: user, role: task.role) }
         guard let role = task.role else { return self }
         return try assuming(role: role)
     }

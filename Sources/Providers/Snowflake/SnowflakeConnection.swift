@@ -99,6 +99,24 @@ public struct SnowflakeConnectionSettings: Sendable, Equatable {
             origin: environmentFile ?? "the environment", snowflakeHome: folder)
     }
 
+    /// The same account and endpoint, signed in as a service user with its own key pair (a task's `as:`). The
+    /// deployer's role, warehouse and namespace are not carried over: the session gets the user's defaults, so a
+    /// task sees what the user itself may do. `role`, when given, is requested as the session's primary role.
+    public func signingIn(as user: TaskUser, role: String?, projectRoot: String, environment: [String: String]) -> SnowflakeConnectionSettings {
+        var settings = self
+        settings.user = user.name
+        settings.authenticator = "snowflake_jwt"
+        settings.privateKeyFile = user.privateKeyFile.hasPrefix("/") ? user.privateKeyFile : "\(projectRoot)/\(user.privateKeyFile)"
+        settings.privateKeyPassphrase = user.passphraseVariable.flatMap { environment[$0] }
+        settings.token = nil
+        settings.role = role
+        settings.warehouse = nil
+        settings.database = nil
+        settings.schema = nil
+        settings.origin = "user \(user.name) (a task's `as:`)"
+        return settings
+    }
+
     private static func text(_ value: Value) -> String? {
         switch value {
         case .int(let i): return String(i)

@@ -6,7 +6,46 @@ import SnowflakeSQLAPI
 /// A stack never holds a password: only the public key, compared by its fingerprint.
 public struct UserKind: BulkReadBackKind, IdentityNormalizingKind {
     let sql: any SQLRunner
-    public init(sql: any SQLRunner) { self.sql = sql }
+    /// Where a relative `rsa_public_key_file` is.
+    let projectRoot: String
+    public init(sql: any SQLRunner, projectRoot: String = FileManager.default.currentDirectoryPath) {
+        self.sql = sql
+        self.projectRoot = projectRoot
+    }
+
+    func path(_ file: String) -> String { file.hasPrefix("/") ? file : "\(projectRoot)/\(file)" }
+
+    /// The embedded default's own folder, where `infra local up` keeps the deployer's key: a service user's key
+    /// named there is made on first use, as deployer.p8 is. Anywhere else a missing key file is an error.
+    var localKeyFolder: String { "\(projectRoot)/.infra/local/" }
+
+    /// `rsa_public_key_file`: readable, and an RSA key. A missing key under .infra/local/ is generated here, the
+    /// first place a command reads it.
+    var keyFileCheck: StringCheck {
+        let root = projectRoot, localFolder = localKeyFolder
+        return StringCheck(name: "a PEM public key file, or an unencrypted private key file") { file in
+            guard !file.contains("${") else { return nil }
+            let full = file.hasPrefix("/") ? file : "\(root)/\(file)"
+            if !FileManager.default.fileExists(atPath: full), full.hasPrefix(localFolder) {
+                do { try SnowflakeKeyPair.generate(at: full) } catch {
+                    return StringProblem(message: "cannot make the key pair \(file): \(error)", offset: 0, hint: "check that .infra/local is writable")
+                }
+            }
+            guard FileManager.default.fileExists(atPath: full) else {
+                return StringProblem(message: "no key file at \(file)", offset: 0,
+                                     hint: "name the user's public key file (`openssl rsa -in key.p8 -pubout -out key.pub`), relative to the project; "
+                                        + "keys under .infra/local/ are generated for the embedded default")
+            }
+            do {
+                _ = try SnowflakePublicKey(keyFile: full)
+                return nil
+            } catch {
+                return StringProblem(message: "\(error)", offset: 0,
+                                     hint: "name a PEM public key (`openssl rsa -in key.p8 -pubout -out key.pub`) or an unencrypted private key; "
+                                        + "keys under .infra/local/ are generated for the embedded default")
+            }
+        }
+    }
 
     static let publicKeyCheck = StringCheck(name: "an RSA public key (PEM or its base64 body)") { text in
         guard !text.contains("${") else { return nil }
@@ -23,13 +62,15 @@ public struct UserKind: BulkReadBackKind, IdentityNormalizingKind {
     static let settings = ["type", "rsa_public_key", "default_role", "default_warehouse", "default_namespace", "disabled", "comment"]
 
     public var schema: KindSchema {
-        KindSchema(
+        var schema = KindSchema(
             name: "snowflake.user", summary: "a user signing in with a key pair (a service user by default); never a password",
             properties: [
                 PropertySchema("name", .string, required: true),
                 PropertySchema("type", .enumeration(["SERVICE", "LEGACY_SERVICE", "PERSON"], caseInsensitive: true), default: "SERVICE",
                                summary: "SERVICE users cannot use passwords or SSO"),
                 PropertySchema("rsa_public_key", .checked(Self.publicKeyCheck), summary: "compared by its SHA256 fingerprint"),
+                PropertySchema("rsa_public_key_file", .checked(keyFileCheck),
+                               summary: "a file holding the public key, or the private key whose public half is used"),
                 PropertySchema("default_role", .string),
                 PropertySchema("default_warehouse", .string),
                 PropertySchema("default_namespace", .string, summary: "DATABASE or DATABASE.SCHEMA"),
@@ -37,6 +78,23 @@ public struct UserKind: BulkReadBackKind, IdentityNormalizingKind {
                 PropertySchema("comment", .string, default: ""),
             ],
             attributes: [], referenceAttribute: "name", identityProperties: ["name"])
+        schema.combinationCheck = { written, resource in
+            guard let file = written["rsa_public_key_file"], written["rsa_public_key"] != nil else { return [] }
+            return [Diagnostic("a user takes rsa_public_key or rsa_public_key_file, not both", at: file.location,
+                               hint: "keep the one that holds the key")]
+        }
+        return schema
+    }
+
+    /// The key file's public key, as if written in `rsa_public_key`: the plan compares fingerprints either way.
+    public func impliedProperties(_ properties: [String: Value]) -> [String: Value] {
+        guard let file = properties["rsa_public_key_file"]?.stringValue, let key = try? SnowflakePublicKey(keyFile: path(file)) else {
+            return properties
+        }
+        var out = properties
+        out["rsa_public_key_file"] = nil
+        out["rsa_public_key"] = .string(key.body)
+        return out
     }
 
     public func identity(of properties: [String: Value]) -> String? { SnowflakeKindSupport.name(properties["name"])?.description }
