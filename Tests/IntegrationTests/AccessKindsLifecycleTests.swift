@@ -178,6 +178,61 @@ final class AccessKindsLifecycleTests: XCTestCase {
     }
 }
 
+/// Grants on all existing objects of a kind (`on: {all: tables, in_schema: …}`): applied with GRANT … ON ALL, read back
+/// as "every table there holds the privileges" by an independent client's SHOW GRANTS, re-planned clean (also on an
+/// empty schema); a table made outside infra shows as a change, and apply grants it too; destroy revokes from all.
+final class AllObjectsGrantTests: XCTestCase {
+    func testGrantOnAllTablesCoversTheOnesMadeLater() throws {
+        let local = try LocalEndpoints.shared()
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+        let db = "A_\(suffix)", role = "AUDITOR_\(suffix)"
+        func stack(_ privileges: String) -> String {
+            """
+            stack: all
+            resources:
+              db: {type: snowflake.database, name: \(db)}
+              raw: {type: snowflake.schema, database: "${db}", name: RAW}
+              empty: {type: snowflake.schema, database: "${db}", name: EMPTY}
+              events: {type: snowflake.table, schema: "${raw}", name: EVENTS, columns: [{name: id, type: number}]}
+              orders: {type: snowflake.table, schema: "${raw}", name: ORDERS, columns: [{name: id, type: number}]}
+              auditor: {type: snowflake.role, name: \(role)}
+              auditor_raw: {type: snowflake.grant, privileges: \(privileges), on: {all: tables, in_schema: "${raw}"}, to_role: "${auditor}", depends_on: [events, orders]}
+              auditor_empty: {type: snowflake.grant, privileges: [SELECT], on: {all: tables, in_schema: "${empty}"}, to_role: "${auditor}"}
+            """
+        }
+        let project = try local.project(["stacks/all.yaml": stack("[SELECT]")])
+        func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
+        defer { _ = try? infra("destroy", "all", "--env", "dev", "--auto-approve", "--allow-data-loss") }
+        func held() throws -> Set<String> {
+            Set(try local.connectorRows("SHOW GRANTS TO ROLE \(role)").filter { $0[2] == "TABLE" }.map { "\($0[1] ?? "") \($0[3] ?? "")" })
+        }
+        var result = try infra("apply", "all", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        XCTAssertEqual(try held(), ["SELECT \(db).RAW.EVENTS", "SELECT \(db).RAW.ORDERS"])
+        result = try infra("plan", "all", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)
+
+        // A table made outside infra lacks the privilege: the grant shows it, apply covers it.
+        _ = try local.connectorRows("CREATE TABLE \(db).RAW.LATE (ID NUMBER)")
+        result = try infra("plan", "all", "--env", "dev")
+        XCTAssertTrue(result.stdout.contains("~ auditor_raw"), result.stdout)
+        XCTAssertEqual(try infra("apply", "all", "--env", "dev", "--auto-approve").exitCode, 0)
+        XCTAssertTrue(try held().contains("SELECT \(db).RAW.LATE"))
+        XCTAssertEqual(try infra("plan", "all", "--env", "dev", "--detailed-exitcode").exitCode, 0)
+
+        // Other privileges replace the grant: the old ones are revoked from every table, the new ones granted.
+        try stack("[INSERT, SELECT]").write(toFile: "\(project)/stacks/all.yaml", atomically: true, encoding: .utf8)
+        result = try infra("plan", "all", "--env", "dev")
+        XCTAssertTrue(result.stdout.contains("-/+ auditor_raw"), result.stdout)
+        XCTAssertEqual(try infra("apply", "all", "--env", "dev", "--auto-approve").exitCode, 0)
+        XCTAssertEqual(try held().filter { $0.hasPrefix("INSERT") }.count, 3)
+        XCTAssertEqual(try infra("plan", "all", "--env", "dev", "--detailed-exitcode").exitCode, 0)
+
+        result = try infra("destroy", "all", "--env", "dev", "--auto-approve", "--allow-data-loss")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+    }
+}
+
 /// Pipeline tasks run as a role (`role:`) and prove denials with `expect: {error: CODE}` against the local
 /// Snowflake's access control (issue 16): the loader inserts into its table, is refused DROP TABLE (003001) and
 /// cannot see another schema's table (002003); the same statements as the deployer succeed.

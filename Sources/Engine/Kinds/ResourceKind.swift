@@ -90,6 +90,11 @@ public protocol ResourceKind: Sendable {
     func create(_ resource: DesiredResource) async throws -> LiveObject
     func update(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> LiveObject
     func delete(_ object: LiveObject) async throws
+
+    /// False for an identity that is a condition over many objects rather than one object (privileges on all
+    /// tables of a schema): nothing exists to be taken over, so with no record of it the plan applies it, whatever
+    /// is live. Defaults to true.
+    func namesOneObject(_ identity: String) -> Bool
 }
 
 extension ResourceKind {
@@ -97,6 +102,7 @@ extension ResourceKind {
     public func normalize(_ value: Value, property: String) -> Value { value }
     public func impliedProperties(_ properties: [String: Value]) -> [String: Value] { properties }
     public func replacementExplanation(_ property: String, from before: Value?, to after: Value) -> String? { nil }
+    public func namesOneObject(_ identity: String) -> Bool { true }
 
     public func read(_ identities: [String], properties: Set<String>) async throws -> [String: LiveObject] {
         try await read(identities)

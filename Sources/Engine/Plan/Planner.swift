@@ -204,7 +204,9 @@ public final class Planner {
                                        hint: "import the object the stack declares, or change the resource's name to match it"))
         }
         let liveIdentity = record?.identity ?? importID ?? desiredIdentity
-        let object = liveIdentity.flatMap { live.object(kind: decl.kind, identity: $0) }
+        let object = liveIdentity.flatMap { identity in
+            record == nil && importID == nil && !kind.namesOneObject(identity) ? nil : live.object(kind: decl.kind, identity: identity)
+        }
         if let importID, object == nil {
             problems.append(Diagnostic("import: no \(decl.kind) '\(importID)' exists to import as '\(address)'",
                                        at: stack.imports.first { $0.to == address }?.location,

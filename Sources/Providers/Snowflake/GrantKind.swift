@@ -4,7 +4,10 @@ import InfraEngine
 /// What one `snowflake.grant` gives and to whom. Its text is the resource's identity:
 /// `ON TABLE DB.RAW.EVENTS TO ROLE LOADER`, `ALL ON SCHEMA DB.RAW TO ROLE LOADER` (a grant of ALL),
 /// `ON FUTURE TABLES IN SCHEMA DB.RAW TO ROLE LOADER`, `ROLE LOADER TO USER LOADER_SVC`. Privileges on one object
-/// to one role are one resource, so adding or removing a privilege changes it in place.
+/// to one role are one resource, so adding or removing a privilege changes it in place. A grant on all existing
+/// objects of a kind names its privileges too (`INSERT,SELECT ON ALL TABLES IN SCHEMA DB.RAW TO ROLE LOADER`): it is
+/// a condition over many objects, read back as "every object of the kind there holds them", so the read must
+/// know which privileges to look for; changing them replaces the grant (REVOKE, then GRANT).
 struct GrantIdentity: Hashable, CustomStringConvertible {
     /// How names are written: quoted for statements (`\.sql`), shortest for the identity (`\.description`).
     typealias NameStyle = @Sendable (QualifiedName) -> String
@@ -27,6 +30,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         case account
         case named(SecurableType, QualifiedName)
         case future(SecurableType, Scope)
+        case all(SecurableType, Scope)
         case role(SnowflakeName)
 
         func written(_ name: NameStyle) -> String {
@@ -34,6 +38,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
             case .account: return "ON ACCOUNT"
             case .named(let type, let object): return "ON \(type.sql) \(name(object))"
             case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.written(name))"
+            case .all(let type, let scope): return "ON ALL \(type.plural!) \(scope.written(name))"
             case .role(let role): return "ROLE \(name(QualifiedName([role])))"
             }
         }
@@ -41,7 +46,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         var securable: SecurableType? {
             switch self {
             case .account: return .account
-            case .named(let t, _), .future(let t, _): return t
+            case .named(let t, _), .future(let t, _), .all(let t, _): return t
             case .role: return nil
             }
         }
@@ -62,15 +67,28 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
     var grantsAll: Bool
     var target: Target
     var grantee: Grantee
+    /// The privileges of a grant on all objects of a kind (`.all`), in Snowflake's spelling, sorted; empty otherwise.
+    var privileges: [String] = []
 
     var description: String {
-        (grantsAll ? "ALL " : "") + target.written(Self.identityNames) + " TO " + grantee.written(Self.identityNames)
+        let head: String
+        if case .all = target {
+            head = privileges.map { $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: ",") + " "
+        } else {
+            head = grantsAll ? "ALL " : ""
+        }
+        return head + target.written(Self.identityNames) + " TO " + grantee.written(Self.identityNames)
     }
 
     /// Parses `description` back: words split on spaces outside double quotes.
     init?(parsing text: String) {
         var words = Self.words(text)
-        grantsAll = words.first == "ALL" && words.dropFirst().first == "ON"
+        var listed: [String] = []
+        if words.count > 3, words[1] == "ON", words[2] == "ALL" {
+            listed = words[0].split(separator: ",").map { $0.replacingOccurrences(of: "_", with: " ") }
+            words.removeFirst()
+        }
+        grantsAll = listed.isEmpty && words.first == "ALL" && words.dropFirst().first == "ON"
         if grantsAll { words.removeFirst() }
         guard words.count >= 4, words[words.count - 3] == "TO" else { return nil }
         let granteeName = SnowflakeName(parsing: words[words.count - 1])
@@ -82,12 +100,17 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         let head = Array(words.dropLast(3))
         guard let target = Self.target(head) else { return nil }
         self.target = target
+        if case .all(let type, _) = target {
+            // `CREATE_TABLE` → `CREATE TABLE`; the type's own names where an underscore is part of one.
+            privileges = listed.map { written in type.privileges.first { $0.replacingOccurrences(of: "_", with: " ") == written } ?? written }
+        }
     }
 
-    init(grantsAll: Bool, target: Target, grantee: Grantee) {
+    init(grantsAll: Bool, target: Target, grantee: Grantee, privileges: [String] = []) {
         self.grantsAll = grantsAll
         self.target = target
         self.grantee = grantee
+        if case .all = target { self.privileges = privileges }
     }
 
     private static func target(_ words: [String]) -> Target? {
@@ -95,14 +118,14 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         if words.count == 2, words[0] == "ROLE" { return .role(SnowflakeName(parsing: words[1])) }
         guard words.first == "ON", let name = words.last else { return nil }
         let middle = words.dropFirst().dropLast().joined(separator: " ")
-        if middle.hasPrefix("FUTURE ") {
+        for many in ["FUTURE ", "ALL "] where middle.hasPrefix(many) {
             // `FUTURE TABLES IN SCHEMA` + name
-            let rest = middle.dropFirst("FUTURE ".count)
+            let rest = middle.dropFirst(many.count)
             for scopeWord in [" IN SCHEMA", " IN DATABASE"] where rest.hasSuffix(scopeWord) {
                 guard let type = SecurableType.byPlural[String(rest.dropLast(scopeWord.count))] else { return nil }
                 let q = QualifiedName(parsing: name)
                 let scope: Scope = scopeWord == " IN SCHEMA" ? .schema(q) : .database(q)
-                return .future(type, scope)
+                return many == "ALL " ? .all(type, scope) : .future(type, scope)
             }
             return nil
         }
@@ -141,12 +164,13 @@ public struct GrantKind: BulkReadBackKind {
         var on: [PropertySchema] = [PropertySchema("account", .bool, summary: "privileges on the account itself")]
         on += Self.objectKeys.map { PropertySchema($0, .string) }
         on += [PropertySchema("future", .enumeration(Self.plurals, caseInsensitive: true), summary: "objects of a kind created later"),
+               PropertySchema("all", .enumeration(Self.plurals, caseInsensitive: true), summary: "every existing object of a kind"),
                PropertySchema("in_schema", .string), PropertySchema("in_database", .string)]
         var schema = KindSchema(
             name: "snowflake.grant", summary: "privileges on an object (or future objects of a kind) or a role, granted to a role or user",
             properties: [
                 PropertySchema("privileges", .set(.string), summary: "as Snowflake lists them for the object's type, or [ALL]"),
-                PropertySchema("on", .object(on), summary: "one of account, database, schema, table, …, or future + in_schema/in_database"),
+                PropertySchema("on", .object(on), summary: "one of account, database, schema, table, …, or future/all + in_schema/in_database"),
                 PropertySchema("role", .string, summary: "a role to grant (instead of privileges)"),
                 PropertySchema("to_role", .string),
                 PropertySchema("to_user", .string, summary: "only with role:"),
@@ -167,6 +191,7 @@ public struct GrantKind: BulkReadBackKind {
         if let role = p["role"]?.stringValue { return GrantIdentity(grantsAll: false, target: .role(SnowflakeName(parsing: role)), grantee: grantee) }
         guard case .map(let on)? = p["on"], let target = target(on) else { return nil }
         let privileges = normalizedPrivileges(p["privileges"])
+        if case .all = target { return GrantIdentity(grantsAll: false, target: target, grantee: grantee, privileges: privileges) }
         return GrantIdentity(grantsAll: privileges.contains("ALL"), target: target, grantee: grantee)
     }
 
@@ -187,6 +212,7 @@ public struct GrantKind: BulkReadBackKind {
             on[key]?.stringValue.flatMap { SecurableType.byPlural[$0.uppercased().replacingOccurrences(of: "_", with: " ")] }
         }
         if let t = type("future") { return .future(t, scope) }
+        if let t = type("all") { return .all(t, scope) }
         return nil
     }
 
@@ -203,7 +229,7 @@ public struct GrantKind: BulkReadBackKind {
             var out: [String: Value] = [:]
             for (key, v) in on where v != .null {
                 switch key {
-                case "account", "future": out[key] = v.stringValue.map { .string($0.lowercased()) } ?? v
+                case "account", "future", "all": out[key] = v.stringValue.map { .string($0.lowercased()) } ?? v
                 default: out[key] = SnowflakeKindSupport.canonicalQualified(v)
                 }
             }
@@ -236,11 +262,24 @@ public struct GrantKind: BulkReadBackKind {
         for user in users { toUser[user] = results.removeFirst() }
         for role in futureRoles { future[role] = results.removeFirst() }
 
+        let inScope = try await objects(in: Set(grants.compactMap { if case .all(let t, let s) = $0.1.target { return Scoped(type: t, scope: s) } else { return nil } }))
+
         var out: [String: LiveObject] = [:]
         for (identity, grant) in grants {
-            guard let found = Self.live(grant, toRole: toRole, toUser: toUser, future: future) else { continue }
-            out[identity] = LiveObject(identity: identity, properties: Self.properties(grant, privileges: found.privileges,
-                                                                                       grantOption: found.grantOption))
+            let found: (privileges: [String], grantOption: Bool)?
+            if case .all(let type, let scope) = grant.target {
+                guard let objects = inScope[Scoped(type: type, scope: scope)] else { continue }
+                found = Self.heldOnAll(grant, objects: objects, type: type, toRole: toRole)
+            } else {
+                found = Self.live(grant, toRole: toRole, toUser: toUser, future: future)
+            }
+            guard let found else { continue }
+            var properties = Self.properties(grant, privileges: found.privileges, grantOption: found.grantOption)
+            // No object to hold a grant option: the grant keeps what it was given (state's value).
+            if case .all(let type, let scope) = grant.target, inScope[Scoped(type: type, scope: scope)]?.isEmpty == true {
+                properties["with_grant_option"] = nil
+            }
+            out[identity] = LiveObject(identity: identity, properties: properties)
         }
         return out
     }
@@ -287,6 +326,50 @@ public struct GrantKind: BulkReadBackKind {
         }
     }
 
+    struct Scoped: Hashable {
+        var type: SecurableType
+        var scope: GrantIdentity.Scope
+    }
+
+    /// The objects of each kind in each scope, by qualified name; a scope that does not exist is left out.
+    func objects(in scopes: Set<Scoped>) async throws -> [Scoped: [QualifiedName]] {
+        try await withThrowingTaskGroup(of: (Scoped, [QualifiedName]?).self) { group in
+            for scoped in scopes {
+                group.addTask {
+                    do {
+                        let rows = try await sql.query("SHOW \(scoped.type.plural!) \(scoped.scope.sql)")
+                        return (scoped, rows.map { row in
+                            QualifiedName([row["database_name"], scoped.type == .schema ? nil : row["schema_name"], row["name"]]
+                                .compactMap { $0 }.map(SnowflakeName.init(stored:)))
+                        })
+                    } catch where "\(error)".contains("does not exist") {
+                        return (scoped, nil)
+                    }
+                }
+            }
+            var out: [Scoped: [QualifiedName]] = [:]
+            for try await (scoped, names) in group { if let names { out[scoped] = names } }
+            return out
+        }
+    }
+
+    /// A grant on all objects of a kind holds the privileges every one of them holds, of those it declares (what
+    /// else the role holds comes from other grants). With no object there, it holds them all: nothing lacks them.
+    static func heldOnAll(_ grant: GrantIdentity, objects: [QualifiedName], type: SecurableType,
+                          toRole: [SnowflakeName: [SQLRow]]) -> (privileges: [String], grantOption: Bool)? {
+        guard case .role(let grantee) = grant.grantee else { return nil }
+        let declared = Set(grant.privileges.contains("ALL") ? type.allIncludes : grant.privileges)
+        var common = declared, grantOption = true
+        let rows = (toRole[grantee] ?? []).filter { ($0["granted_on"] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == type.grantedOn }
+        for object in objects {
+            let onObject = rows.filter { QualifiedName(parsing: $0["name"] ?? "") == object && declared.contains(SecurableType.canonical($0["privilege"] ?? "")) }
+            common.formIntersection(onObject.compactMap { $0["privilege"] }.map(SecurableType.canonical))
+            grantOption = grantOption && onObject.allSatisfy { ($0["grant_option"] ?? "").lowercased() == "true" }
+        }
+        if grant.privileges.contains("ALL") { return (common == declared ? ["ALL"] : common.sorted(), grantOption) }
+        return (common.sorted(), grantOption)
+    }
+
     /// `DB.RAW.<TABLE>` → `DB.RAW`.
     static func futureScope(_ name: String) -> String {
         guard let open = name.range(of: ".<", options: .backwards) else { return name }
@@ -306,8 +389,10 @@ public struct GrantKind: BulkReadBackKind {
             return p
         case .account: p["on"] = .map(["account": .bool(true)])
         case .named(let type, let name): p["on"] = .map([type.key: .string(name.description)])
-        case .future(let type, let scope):
-            var on: [String: Value] = ["future": .string(type.plural!.lowercased().replacingOccurrences(of: " ", with: "_"))]
+        case .future(let type, let scope), .all(let type, let scope):
+            let key: String
+            if case .all = grant.target { key = "all" } else { key = "future" }
+            var on: [String: Value] = [key: .string(type.plural!.lowercased().replacingOccurrences(of: " ", with: "_"))]
             switch scope {
             case .schema(let q): on["in_schema"] = .string(q.description)
             case .database(let q): on["in_database"] = .string(q.description)
@@ -356,6 +441,13 @@ public struct GrantKind: BulkReadBackKind {
 
     public func delete(_ object: LiveObject) async throws {
         guard let grant = GrantIdentity(parsing: object.identity) else { return }
-        try await sql.execute([Self.revokeStatement(Self.privileges(object.properties), grant)])
+        // On all objects: revoke what the grant declares, on every object, whatever each one holds now.
+        let privileges = grant.privileges.isEmpty ? Self.privileges(object.properties) : grant.privileges
+        try await sql.execute([Self.revokeStatement(privileges, grant)])
+    }
+
+    public func namesOneObject(_ identity: String) -> Bool {
+        guard let grant = GrantIdentity(parsing: identity), case .all = grant.target else { return true }
+        return false
     }
 }

@@ -49,27 +49,28 @@ enum GrantRules {
     static func securableType(_ on: SourceNode, report: (String, SourceNode?, String) -> Void) -> SecurableType? {
         guard let entries = on.entries else { return nil }  // the schema check reports a non-mapping
         let keys = entries.map(\.key.text)
-        let targets = keys.filter { $0 == "account" || $0 == "future" || SecurableType.byKey[$0] != nil }
+        let targets = keys.filter { $0 == "account" || $0 == "future" || $0 == "all" || SecurableType.byKey[$0] != nil }
         let scopes = entries.filter { $0.key.text == "in_schema" || $0.key.text == "in_database" }
         guard targets.count == 1 else {
             report(targets.isEmpty ? "`on:` names nothing to grant on" : "`on:` names \(targets.count) things; a grant is on one",
                    on, "write one of `on: {table: ${events}}`, `on: {account: true}`, `on: {future: tables, in_schema: ${raw}}`")
             return nil
         }
-        if targets[0] == "future" {
+        if targets[0] == "future" || targets[0] == "all" {
+            let many = targets[0]
             guard scopes.count == 1 else {
-                report("future grants need exactly one of in_schema or in_database", on, "write `on: {future: tables, in_schema: ${raw}}`")
+                report("\(many) grants need exactly one of in_schema or in_database", on, "write `on: {\(many): tables, in_schema: ${raw}}`")
                 return nil
             }
-            let plural = on["future"]?.scalar?.text ?? ""
+            let plural = on[many]?.scalar?.text ?? ""
             guard let type = SecurableType.byPlural[plural.uppercased().replacingOccurrences(of: "_", with: " ")] else { return nil }
             if type == .schema, scopes[0].key.text == "in_schema" {
-                report("future schemas are granted in a database", scopes[0].value, "write `in_database:`")
+                report("\(many) schemas are granted in a database", scopes[0].value, "write `in_database:`")
             }
             return type
         }
         if let scope = scopes.first {
-            report("`\(scope.key.text)` goes with `future:`", scope.value, "remove it, or grant on `future: <kind>` objects in it")
+            report("`\(scope.key.text)` goes with `future:` or `all:`", scope.value, "remove it, or grant on `future: <kind>` or `all: <kind>` objects in it")
         }
         if targets[0] == "account" {
             if let flag = on["account"]?.scalar, flag.text.lowercased() != "true" {
