@@ -42,12 +42,14 @@ SECTIONS = (
     "external_tables",
     "load_history",
     "account",  # account-wide settings, e.g. the SQS queue every auto-ingest pipe shares
-    # access control (privileges.py): custom roles, object owners, privilege, role and future grants
+    # access control (privileges.py): custom roles, object owners, privilege, role and future grants,
+    # database roles
     "roles",
     "owners",
     "grants",
     "role_grants",
     "future_grants",
+    "database_roles",
 )
 
 

@@ -85,6 +85,8 @@ class Target:
 
 def before(ctx: Context, command: str, kind: str) -> Guard:
     access: AccessControl = ctx.engine.access
+    if kind in ("DATABASE ROLE", "DATABASE ROLES"):
+        return NOTHING  # database_roles_statements checks its own statements (and GRANT DATABASE ROLE is a grant)
     if command in ("CREATE", "DROP", "ALTER", "DESC", "COMMENT"):
         target = _target(ctx, command)
         if target is None:

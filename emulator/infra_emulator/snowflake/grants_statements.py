@@ -7,10 +7,12 @@ revoke-privilege, revoke-role, show-grants).
         TO [ROLE] <role> [WITH GRANT OPTION]
   REVOKE [GRANT OPTION FOR] ... FROM [ROLE] <role> [RESTRICT | CASCADE]
   GRANT ROLE <role> TO { ROLE <parent> | USER <user> } ; REVOKE ROLE <role> FROM { ROLE <parent> | USER <user> }
+  GRANT DATABASE ROLE <db.r> TO { ROLE <parent> | DATABASE ROLE <db.parent> } ; REVOKE DATABASE ROLE ... FROM ...
   GRANT OWNERSHIP ON { <type> <name> | ALL <types> IN ... | FUTURE <types> IN ... } TO [ROLE] <role>
         [ { REVOKE | COPY } CURRENT GRANTS ]
-  SHOW GRANTS [ TO ROLE <r> | TO USER <u> | OF ROLE <r> | ON ACCOUNT | ON <type> <name> ]
-  SHOW FUTURE GRANTS { IN SCHEMA <s> | IN DATABASE <d> | TO ROLE <r> }
+  SHOW GRANTS [ TO ROLE <r> | TO DATABASE ROLE <db.r> | TO USER <u> | OF ROLE <r> | OF DATABASE ROLE <db.r>
+              | ON ACCOUNT | ON <type> <name> ]
+  SHOW FUTURE GRANTS { IN SCHEMA <s> | IN DATABASE <d> | TO ROLE <r> | TO DATABASE ROLE <db.r> }
 
 Privileges are checked against the object type's list (privileges.PRIVILEGES); one the type does not have is a
 syntax error at that word, as Snowflake's grammar reports it (dbt-snowflake's grant tests expect "unexpected").
@@ -18,6 +20,14 @@ ALL expands to every privilege of the type, recorded and shown one by one (Terra
 grant_privileges_to_account_role reads `all_privileges` back from the individual rows). Granting needs
 OWNERSHIP of the object, the privilege WITH GRANT OPTION, or MANAGE GRANTS; future grants and ON ACCOUNT need
 MANAGE GRANTS; granting a role needs its OWNERSHIP or MANAGE GRANTS.
+
+Database roles (docs: grant-privilege, grant-database-role, security-access-control-overview "Database roles"):
+privileges go TO DATABASE ROLE only on its own database and the schemas and objects in it (the grammar has no
+account objects there); a database role goes to account roles and to database roles of its own database, never
+to a user. SHOW output spells such a grantee DATABASE_ROLE; grantee_name is the bare role name in privilege rows
+(the Terraform provider's grant_privileges_to_database_role compares it with the role's Name()), and in SHOW
+GRANTS OF DATABASE ROLE the `role` column and a database-role grantee are qualified DB.R (pkg/sdk/grants_impl.go
+parses them as database object identifiers; Titan's list_database_role_grants splits `role` on the dot).
 """
 
 from __future__ import annotations
@@ -29,8 +39,9 @@ from typing import TYPE_CHECKING, Any
 from .auth import ACCOUNT
 from .errors import SqlError
 from .enforcement import TYPE_WORDS, exists, relation_kind
-from .privileges import (PRIVILEGES, SYSTEM_ACCOUNT_PRIVILEGES, SYSTEM_ROLE_GRANTS, AccessControl,
-                         created_on, insufficient, not_authorized)
+from .database_roles_statements import existing_database_role
+from .privileges import (ACCOUNT_LEVEL, PRIVILEGES, ROLE_GRANTEES, SYSTEM_ACCOUNT_PRIVILEGES, SYSTEM_ROLE_GRANTS,
+                         AccessControl, created_on, database_role_key, insufficient, not_authorized)
 from .results import Column, Result
 from .sqltext import WORD, TokenStream, qualified_sql
 
@@ -186,6 +197,31 @@ def _role(ctx: Context, name: str) -> str:
     return name
 
 
+def _grantee(ctx: Context, s: TokenStream) -> tuple[str, tuple[str, str] | None]:
+    """`[ROLE] <role>` or `DATABASE ROLE <db.r>`: the role's key, and the database role's (database, name)."""
+    if s.accept("DATABASE", "ROLE"):
+        database_role = existing_database_role(ctx, s, "GRANT")
+        return database_role_key(*database_role), database_role
+    s.accept("ROLE")
+    return _role(ctx, s.identifier()), None
+
+
+def _to_database_role(on: On, names: list[str], database_role: tuple[str, str] | None) -> None:
+    """A database role takes privileges on its own database and what is in it, never ownership here.
+    (Emulator wording: Snowflake's grammar has no account objects after TO DATABASE ROLE.)"""
+    if database_role is None:
+        return
+    database, name = database_role
+    if on.kind == "ACCOUNT" or on.kind in ACCOUNT_LEVEL and on.kind != "DATABASE":
+        raise SqlError.unsupported(f"privileges on {'the account' if on.kind == 'ACCOUNT' else on.kind.lower()} "
+                                   "granted to a database role")
+    if (on.scope_parts if on.scope else on.parts)[0] != database:
+        raise SqlError.invalid(f"Database role '{database_role_key(database, name)}' can only be granted privileges "
+                               f"on database '{database}' and the objects in it.")
+    if "OWNERSHIP" in names:
+        raise SqlError.unsupported("OWNERSHIP granted to a database role")
+
+
 # -- GRANT / REVOKE ------------------------------------------------------------------------------
 
 def grant(ctx: Context) -> Result:
@@ -193,18 +229,20 @@ def grant(ctx: Context) -> Result:
     s.expect("GRANT")
     if s.accept("ROLE"):
         return _role_grant(ctx, s, grant=True)
+    if s.accept("DATABASE", "ROLE"):
+        return _database_role_grant(ctx, s, grant=True)
     if s.peek_words("OWNERSHIP", "ON"):
         s.expect("OWNERSHIP")
         return _ownership(ctx, s)
     privileges = _privileges(s)
     on = _on(ctx, s)
     s.expect("TO")
-    s.accept("ROLE")
-    role = _role(ctx, s.identifier())
+    role, database_role = _grantee(ctx, s)
     grant_option = s.accept("WITH", "GRANT", "OPTION")
     if not s.at_end():
         s.unexpected()
     names = _validate(ctx, on.kind, privileges)
+    _to_database_role(on, names, database_role)
     access: AccessControl = ctx.engine.access
     granted_by = ctx.session.role
     if on.scope == "FUTURE":
@@ -233,16 +271,18 @@ def revoke(ctx: Context) -> Result:
     s.expect("REVOKE")
     if s.accept("ROLE"):
         return _role_grant(ctx, s, grant=False)
+    if s.accept("DATABASE", "ROLE"):
+        return _database_role_grant(ctx, s, grant=False)
     option_only = s.accept("GRANT", "OPTION", "FOR")
     privileges = _privileges(s)
     on = _on(ctx, s)
     s.expect("FROM")
-    s.accept("ROLE")
-    role = _role(ctx, s.identifier())
+    role, database_role = _grantee(ctx, s)
     s.accept("RESTRICT") or s.accept("CASCADE")
     if not s.at_end():
         s.unexpected()
     names = _validate(ctx, on.kind, privileges)
+    _to_database_role(on, names, database_role)
     access: AccessControl = ctx.engine.access
     if on.scope == "FUTURE":
         if not access.manages_grants(access.session_roles(ctx.session)):
@@ -281,12 +321,45 @@ def _role_grant(ctx: Context, s: TokenStream, grant: bool) -> Result:
         grantee_type, grantee = "ROLE", _role(ctx, s.identifier())
     if not s.at_end():
         s.unexpected()
+    return _change_role_grant(ctx, ("ROLE", (role,)), grantee_type, grantee, grant)
+
+
+def _database_role_grant(ctx: Context, s: TokenStream, grant: bool) -> Result:
+    """GRANT DATABASE ROLE db.r TO { ROLE r | DATABASE ROLE db.r2 } (docs: grant-database-role: "in the same
+    database"; database roles "cannot be granted directly to users", so TO USER is outside the grammar)."""
+    command = "GRANT DATABASE ROLE" if grant else "REVOKE DATABASE ROLE"
+    database, name = existing_database_role(ctx, s, command)
+    s.expect("TO" if grant else "FROM")
+    if s.accept("DATABASE", "ROLE"):
+        parent = existing_database_role(ctx, s, command)
+        if parent[0] != database:
+            # Emulator wording for what the docs forbid.
+            raise SqlError.invalid(f"Database role '{database_role_key(database, name)}' can only be granted to "
+                                   f"account roles and to database roles of database '{database}'.")
+        grantee_type, grantee = "DATABASE_ROLE", database_role_key(*parent)
+    else:
+        s.expect("ROLE")
+        grantee_type, grantee = "ROLE", _role(ctx, s.identifier())
+    if not s.at_end():
+        s.unexpected()
+    return _change_role_grant(ctx, ("DATABASE_ROLE", (database, name)), grantee_type, grantee, grant)
+
+
+def _change_role_grant(ctx: Context, granted: tuple[str, tuple[str, ...]], grantee_type: str, grantee: str,
+                       grant: bool) -> Result:
+    """Grants or revokes a role (ROLE, (r,)) or database role (DATABASE_ROLE, (db, r)): the session must own it
+    or hold MANAGE GRANTS, and the grant may not close a cycle."""
+    access: AccessControl = ctx.engine.access
+    kind, parts = granted
+    role = parts[0] if kind == "ROLE" else database_role_key(*parts)
     roles = access.session_roles(ctx.session)
-    if not (access.manages_grants(roles) or access.owner("ROLE", (role,)) in roles):
-        raise insufficient("ROLE", (role,))
-    if grantee_type == "ROLE" and grantee != "PUBLIC" and grantee in access.inherited([role]):
-        raise SqlError("003013", "42601", f"SQL compilation error:\nGranting role '{role}' to role '{grantee}' "
-                       "would create a cycle in the role hierarchy.")
+    if not (access.manages_grants(roles) or access.owner(kind, parts) in roles):
+        raise insufficient(kind, parts)
+    if grantee_type in ROLE_GRANTEES and grantee != "PUBLIC" and grantee in access.inherited([role]):
+        word = "role" if kind == "ROLE" else "database role"
+        grantee_word = "role" if grantee_type == "ROLE" else "database role"
+        raise SqlError("003013", "42601", f"SQL compilation error:\nGranting {word} '{role}' to {grantee_word} "
+                       f"'{grantee}' would create a cycle in the role hierarchy.")
     if grant:
         access.grant_role(role, grantee_type, grantee, ctx.session.role)
     else:
@@ -300,6 +373,8 @@ def _ownership(ctx: Context, s: TokenStream) -> Result:
     access: AccessControl = ctx.engine.access
     on = _on(ctx, s)
     s.expect("TO")
+    if s.peek_words("DATABASE", "ROLE"):
+        raise SqlError.unsupported("OWNERSHIP granted to a database role")  # not emulated: database roles own nothing
     s.accept("ROLE")
     role = _role(ctx, s.identifier())
     mode = "COPY" if s.accept("COPY", "CURRENT", "GRANTS") else "REVOKE" if s.accept("REVOKE", "CURRENT", "GRANTS") \
@@ -365,14 +440,16 @@ def _privilege_rows(access: AccessControl, role: str | None = None,
                     on: tuple[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
     """Privilege rows (OWNERSHIP included) held by `role`, or on the object `on`."""
     rows = []
+    database_roles = access.database_roles()
 
     def add(when: datetime.datetime, privilege: str, kind: str, parts: tuple[str, ...], grantee: str,
             option: bool, by: str) -> None:
         if role is not None and grantee != role or on is not None and (kind, parts) != on:
             return
+        granted_to, grantee_name = _grantee_columns(database_roles, grantee)
         rows.append({"created_on": when, "privilege": privilege, "granted_on": kind, "name": _object_name(kind, parts),
-                     "granted_to": "ROLE", "grantee_name": grantee, "grant_option": "true" if option else "false",
-                     "granted_by": by})
+                     "granted_to": granted_to, "grantee_name": grantee_name,
+                     "grant_option": "true" if option else "false", "granted_by": by})
 
     for system_role, privileges in SYSTEM_ACCOUNT_PRIVILEGES.items():
         for privilege in privileges:
@@ -380,8 +457,12 @@ def _privilege_rows(access: AccessControl, role: str | None = None,
     for child, parent in SYSTEM_ROLE_GRANTS:
         add(EPOCH, "USAGE", "ROLE", (child,), parent, False, "")
     for record in access.role_grant_records():
-        if record["grantee_type"] == "ROLE":
-            add(created_on(record), "USAGE", "ROLE", (record["role"],), record["grantee"], False, record["granted_by"])
+        if record["grantee_type"] in ROLE_GRANTEES:
+            # A database role held by a role shows as USAGE on DATABASE_ROLE DB.R (Terraform provider grants.go
+            # reads granted_on with "_" as " ": ObjectTypeDatabaseRole).
+            granted = ("DATABASE_ROLE", database_roles[record["role"]]) if record["role"] in database_roles \
+                else ("ROLE", (record["role"],))
+            add(created_on(record), "USAGE", *granted, record["grantee"], False, record["granted_by"])
     for record in access.grant_records():
         add(created_on(record), record["privilege"], record["kind"], tuple(record["parts"]), record["role"],
             record["grant_option"], record["granted_by"])
@@ -393,6 +474,13 @@ def _privilege_rows(access: AccessControl, role: str | None = None,
         add(EPOCH, "OWNERSHIP", on[0], on[1], access.owner(*on), True, access.owner(*on))
     rows.sort(key=lambda r: (r["created_on"], r["granted_on"], r["name"], r["privilege"]))
     return rows
+
+
+def _grantee_columns(database_roles: dict[str, tuple[str, str]], grantee: str) -> tuple[str, str]:
+    """granted_to and grantee_name of a privilege held by an account role or a database role (the bare name)."""
+    if grantee in database_roles:
+        return "DATABASE_ROLE", database_roles[grantee][1]
+    return "ROLE", grantee
 
 
 def _role_rows(access: AccessControl, role: str | None = None, user: str | None = None) -> list[dict[str, Any]]:
@@ -415,23 +503,35 @@ def _role_rows(access: AccessControl, role: str | None = None, user: str | None 
 def _future_rows(access: AccessControl, role: str | None = None,
                  scope: tuple[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
     rows = []
+    database_roles = access.database_roles()
     for record in access.catalog.values("future_grants"):
         if role is not None and record["role"] != role:
             continue
         if scope is not None and (record["scope_kind"], tuple(record["scope_parts"])) != scope:
             continue
+        grant_to, grantee_name = _grantee_columns(database_roles, record["role"])
         rows.append({"created_on": created_on(record), "privilege": record["privilege"], "grant_on": record["kind"],
-                     "name": f"{qualified_sql(record['scope_parts'])}.<{record['kind']}>", "grant_to": "ROLE",
-                     "grantee_name": record["role"], "grant_option": "true" if record["grant_option"] else "false"})
+                     "name": f"{qualified_sql(record['scope_parts'])}.<{record['kind']}>", "grant_to": grant_to,
+                     "grantee_name": grantee_name, "grant_option": "true" if record["grant_option"] else "false"})
     rows.sort(key=lambda r: (r["name"], r["privilege"], r["grantee_name"]))
     return rows
 
 
-def _may_see_role(ctx: Context, role: str) -> None:
+def _shown_role(ctx: Context, s: TokenStream) -> str:
+    """The role of SHOW [FUTURE] GRANTS TO { ROLE r | DATABASE ROLE db.r }: one the session holds or owns, or any
+    with MANAGE GRANTS."""
     access: AccessControl = ctx.engine.access
+    if s.accept("DATABASE", "ROLE"):
+        kind, parts = "DATABASE_ROLE", existing_database_role(ctx, s, "SHOW GRANTS")
+        role = database_role_key(*parts)
+    else:
+        s.expect("ROLE")
+        role = _role(ctx, s.identifier())
+        kind, parts = "ROLE", (role,)
     roles = access.session_roles(ctx.session)
-    if role not in roles and access.owner("ROLE", (role,)) not in roles and not access.manages_grants(roles):
-        raise insufficient("ROLE", (role,))
+    if role not in roles and access.owner(kind, parts) not in roles and not access.manages_grants(roles):
+        raise insufficient(kind, parts)
+    return role
 
 
 def show_grants(ctx: Context) -> Result:
@@ -439,10 +539,8 @@ def show_grants(ctx: Context) -> Result:
     s = ctx.stream()
     s.expect("SHOW")
     if s.accept("FUTURE", "GRANTS"):
-        if s.accept("TO", "ROLE"):
-            role = _role(ctx, s.identifier())
-            _may_see_role(ctx, role)
-            return Result.of(FUTURE_GRANT_COLUMNS, _future_rows(access, role=role))
+        if s.accept("TO"):
+            return Result.of(FUTURE_GRANT_COLUMNS, _future_rows(access, role=_shown_role(ctx, s)))
         s.expect("IN")
         if s.accept("DATABASE"):
             scope: tuple[str, tuple[str, ...]] = ("DATABASE", (ctx.database_name(s.qualified_name()),))
@@ -453,12 +551,14 @@ def show_grants(ctx: Context) -> Result:
             raise not_authorized(*scope)
         return Result.of(FUTURE_GRANT_COLUMNS, _future_rows(access, scope=scope))
     s.expect("GRANTS")
-    if s.accept("TO", "ROLE"):
-        role = _role(ctx, s.identifier())
-        _may_see_role(ctx, role)
-        return Result.of(GRANT_COLUMNS, _privilege_rows(access, role=role))
+    if s.peek_words("TO", "ROLE") or s.peek_words("TO", "DATABASE", "ROLE"):
+        s.expect("TO")
+        return Result.of(GRANT_COLUMNS, _privilege_rows(access, role=_shown_role(ctx, s)))
     if s.accept("OF", "ROLE"):
         role = _role(ctx, s.identifier())
+        return Result.of(ROLE_GRANT_COLUMNS, _role_rows(access, role=role))
+    if s.accept("OF", "DATABASE", "ROLE"):
+        role = database_role_key(*existing_database_role(ctx, s, "SHOW GRANTS"))
         return Result.of(ROLE_GRANT_COLUMNS, _role_rows(access, role=role))
     if s.at_end() or s.accept("TO", "USER"):
         user = ctx.session.user if s.at_end() else s.identifier()

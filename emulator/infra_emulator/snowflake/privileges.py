@@ -7,6 +7,7 @@ Kept in the catalog (so a restart keeps them), in five sections:
   grants         privileges on objects (or the account) held by roles
   role_grants    roles granted to roles and to users
   future_grants  privileges given to each object of a type created later in a schema or database
+  database_roles database roles (CREATE DATABASE ROLE), keyed by (database, name)
 
 Semantics (docs: user-guide/security-access-control-overview, "Role hierarchy and privilege inheritance",
 "System-defined roles"; security-access-control-privileges): a role holds what is granted to it and to every
@@ -15,6 +16,13 @@ acts with its primary role and, for everything but creating objects, its seconda
 ROLES ALL by default). ACCOUNTADMIN > SECURITYADMIN > USERADMIN, ACCOUNTADMIN > SYSADMIN, PUBLIC is held by
 every user and role. ACCOUNTADMIN does not see what a custom role owns unless that role is granted up to it,
 as in Snowflake.
+
+Database roles (docs: user-guide/security-access-control-overview, "Database roles"; create-database-role,
+grant-database-role): a database role lives in one database and is written DB.R. Grants, role grants and future
+grants name it by that qualified name (its `key`), so the role hierarchy, `holds` and `visible` treat it as any
+other role: a session holds every database role granted, directly or through other roles, to its primary and
+secondary roles. A database role is never a session's role (available_roles leaves it out), is granted only to
+account roles and to database roles of its own database, and goes with its database.
 """
 
 from __future__ import annotations
@@ -96,10 +104,17 @@ SYSTEM_ACCOUNT_PRIVILEGES = {
 ACCOUNT_LEVEL = ("DATABASE", "WAREHOUSE", "INTEGRATION", "USER", "ROLE")
 SCHEMA_LEVEL = ("TABLE", "VIEW", "EXTERNAL_TABLE", "STAGE", "FILE_FORMAT", "PIPE")
 # How messages name each type: 003001 says "table", 002003 says "Table".
-KIND_WORDS = {"ACCOUNT": "account", "DATABASE": "database", "SCHEMA": "schema", "TABLE": "table", "VIEW": "view",
+KIND_WORDS = {"DATABASE_ROLE": "database role", "ACCOUNT": "account", "DATABASE": "database", "SCHEMA": "schema", "TABLE": "table", "VIEW": "view",
               "EXTERNAL_TABLE": "external table", "WAREHOUSE": "warehouse", "INTEGRATION": "integration",
               "STAGE": "stage", "FILE_FORMAT": "file format", "PIPE": "pipe", "USER": "user", "ROLE": "role"}
-SECTIONS = ("roles", "owners", "grants", "role_grants", "future_grants")
+SECTIONS = ("roles", "owners", "grants", "role_grants", "future_grants", "database_roles")
+# Role grants whose grantee is a role: an account role (GRANT ROLE) or a database role (GRANT DATABASE ROLE).
+ROLE_GRANTEES = ("ROLE", "DATABASE_ROLE")
+
+
+def database_role_key(database: str, name: str) -> str:
+    """How grants name a database role: its qualified name, as SHOW GRANTS writes it (DB.R)."""
+    return qualified_sql((database, name))
 
 
 def insufficient(kind: str, parts: tuple[str, ...]) -> SqlError:
@@ -128,6 +143,7 @@ class AccessControl:
         for section in SECTIONS:
             catalog.data.setdefault(section, {})
         self._owner_roles: set[str] | None = None
+        self._database_roles: dict[str, tuple[str, str]] | None = None
 
     # -- roles -----------------------------------------------------------------------------------
     def role_exists(self, name: str) -> bool:
@@ -140,9 +156,10 @@ class AccessControl:
         return self.catalog.values("role_grants")
 
     def granted_to_role(self, role: str) -> set[str]:
-        """Roles granted directly to `role`."""
+        """Roles (account and database roles) granted directly to `role`."""
         found = {child for child, parent in SYSTEM_ROLE_GRANTS if parent == role}
-        found |= {g["role"] for g in self.role_grant_records() if g["grantee_type"] == "ROLE" and g["grantee"] == role}
+        found |= {g["role"] for g in self.role_grant_records()
+                  if g["grantee_type"] in ROLE_GRANTEES and g["grantee"] == role}
         return found
 
     def inherited(self, roles: Iterable[str]) -> set[str]:
@@ -166,7 +183,9 @@ class AccessControl:
         return roles
 
     def available_roles(self, user: str) -> list[str]:
-        return sorted(self.inherited(self.user_roles(user)))
+        """The account roles the user may make current: database roles are held, never used as a session's role
+        (docs: security-access-control-overview, "Database roles": they cannot be activated in a session)."""
+        return sorted(self.inherited(self.user_roles(user)) - set(self.database_roles()))
 
     def login_role(self, user: str, requested: str | None) -> str:
         """The session's primary role: the requested one if the user holds it, else the user's DEFAULT_ROLE when
@@ -195,6 +214,46 @@ class AccessControl:
     def primary_roles(self, session: Session) -> set[str]:
         """What creates objects: the primary role and the roles under it (secondary roles never create)."""
         return self.inherited([session.role])
+
+    # -- database roles ----------------------------------------------------------------------------
+    def database_roles(self) -> dict[str, tuple[str, str]]:
+        """Every database role: its key (DB.R) -> (database, name)."""
+        if self._database_roles is None:
+            self._database_roles = {database_role_key(r["database"], r["name"]): (r["database"], r["name"])
+                                    for r in self.catalog.values("database_roles")}
+        return self._database_roles
+
+    def database_role(self, database: str, name: str) -> dict[str, Any] | None:
+        return self.catalog.get("database_roles", (database, name))
+
+    def create_database_role(self, database: str, name: str, comment: str, owner: str) -> None:
+        """The creating role owns it; it holds USAGE on its database from the start (Terraform provider
+        pkg/sdk/testint/grants_integration_test.go: "database role has usage on database by default")."""
+        self.catalog.put("database_roles", (database, name), {"database": database, "name": name, "comment": comment,
+                                                              "created_on": now_iso()})
+        self._database_roles = None
+        self.set_owner("DATABASE_ROLE", (database, name), owner, owner)
+        self.add_grant(database_role_key(database, name), "USAGE", "DATABASE", (database,), False, "")
+
+    def drop_database_role(self, database: str, name: str) -> None:
+        """Its grants and role grants go with it (it owns nothing: ownership is never granted to one here)."""
+        self.drop_role(database_role_key(database, name), "")
+        self.catalog.remove("owners", ("DATABASE_ROLE", database, name))
+        self.catalog.remove("database_roles", (database, name))
+        self._database_roles = None
+        self._owner_roles = None
+
+    def rename_database_role(self, database: str, name: str, new_database: str, new_name: str) -> None:
+        record = self.catalog.remove("database_roles", (database, name))
+        record.update(database=new_database, name=new_name)
+        self.catalog.put("database_roles", (new_database, new_name), record)
+        self._database_roles = None
+        self.rename_object("DATABASE_ROLE", (database, name), (new_database, new_name))
+        self.rename_role(database_role_key(database, name), database_role_key(new_database, new_name))
+
+    def database_roles_in(self, database: str) -> list[dict[str, Any]]:
+        return sorted((r for r in self.catalog.values("database_roles") if r["database"] == database),
+                      key=lambda r: r["name"])
 
     # -- ownership ---------------------------------------------------------------------------------
     def owner(self, kind: str, parts: tuple[str, ...]) -> str:
@@ -303,6 +362,10 @@ class AccessControl:
                 scope = tuple(record["scope_parts"])
                 if scope[: len(prefix)] == prefix:
                     self.catalog.remove("future_grants", _future_key(record))
+        if kind == "DATABASE":
+            # A dropped (or replaced) database takes its database roles and their grants with it (docs: drop-database).
+            for record in self.database_roles_in(parts[0]):
+                self.drop_database_role(record["database"], record["name"])
         self._owner_roles = None
 
     def rename_object(self, kind: str, parts: tuple[str, ...], new_parts: tuple[str, ...]) -> None:
@@ -371,7 +434,7 @@ class AccessControl:
             if record["role"] == role:
                 self.remove_future_grant(record)
         for record in self.role_grant_records():
-            if role in (record["role"], record["grantee"] if record["grantee_type"] == "ROLE" else None):
+            if role in (record["role"], record["grantee"] if record["grantee_type"] in ROLE_GRANTEES else None):
                 self.revoke_role(record["role"], record["grantee_type"], record["grantee"])
         for record in self.catalog.values("owners"):
             if record["owner"] == role and not (record["kind"] == "ROLE" and record["parts"] == [role]):
@@ -379,6 +442,31 @@ class AccessControl:
                 self.catalog.put("owners", (record["kind"], *record["parts"]), record)
         self.catalog.remove("owners", ("ROLE", role))
         self.catalog.remove("roles", (role,))
+        self._owner_roles = None
+
+    def rename_role(self, old: str, new: str) -> None:
+        """Every grant, role grant, future grant and ownership naming the role (or database role key) follows it."""
+        catalog = self.catalog
+        for grant in self.grant_records():
+            if grant["role"] == old:
+                self._remove_record("grants", grant)
+                grant["role"] = new
+                catalog.put("grants", _record_key("grants", grant), grant)
+        for record in catalog.values("future_grants"):
+            if record["role"] == old:
+                self.remove_future_grant(record)
+                record["role"] = new
+                catalog.put("future_grants", _future_key(record), record)
+        for grant in self.role_grant_records():
+            if old in (grant["role"], grant["grantee"] if grant["grantee_type"] in ROLE_GRANTEES else None):
+                self.revoke_role(grant["role"], grant["grantee_type"], grant["grantee"])
+                role = new if grant["role"] == old else grant["role"]
+                grantee = new if grant["grantee_type"] in ROLE_GRANTEES and grant["grantee"] == old else grant["grantee"]
+                self.grant_role(role, grant["grantee_type"], grantee, grant["granted_by"])
+        for owned in catalog.values("owners"):
+            if owned["owner"] == old:
+                owned["owner"] = new
+                catalog.put("owners", (owned["kind"], *owned["parts"]), owned)
         self._owner_roles = None
 
     def drop_user(self, user: str) -> None:

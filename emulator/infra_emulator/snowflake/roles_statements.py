@@ -17,7 +17,7 @@ from .catalog import now_iso
 from .errors import SqlError
 from .privileges import SYSTEM_ROLE_COMMENTS, SYSTEM_ROLES, AccessControl, insufficient
 from .results import Column, Result
-from .show import ShowFilter
+from .show import ShowFilter, read_limit
 from .sqltext import like_to_regex
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ def create_role(ctx: Context) -> Result:
     name = s.identifier()
     comment = _comment(s)
     access.require(access.primary_roles(ctx.session), "ACCOUNT", (), "CREATE ROLE")
+    if name in access.database_roles():
+        raise SqlError.already_exists(name)  # grants name database roles DB.R: an account role may not share it
     if access.role_exists(name):
         if if_not_exists and not replace:
             return Result.status(f"{name} already exists, statement succeeded.")
@@ -99,27 +101,11 @@ def alter_role(ctx: Context) -> Result:
 
 def _rename(access: AccessControl, old: str, new: str) -> None:
     """Every record naming the role follows it."""
-    catalog = access.catalog
-    record = catalog.remove("roles", (old,))
+    record = access.catalog.remove("roles", (old,))
     record["name"] = new
-    catalog.put("roles", (new,), record)
+    access.catalog.put("roles", (new,), record)
     access.rename_object("ROLE", (old,), (new,))
-    for grant in access.grant_records():
-        if grant["role"] == old:
-            catalog.remove("grants", (old, grant["privilege"], grant["kind"], *grant["parts"]))
-            grant["role"] = new
-            catalog.put("grants", (new, grant["privilege"], grant["kind"], *grant["parts"]), grant)
-    for grant in access.role_grant_records():
-        if old in (grant["role"], grant["grantee"] if grant["grantee_type"] == "ROLE" else None):
-            access.revoke_role(grant["role"], grant["grantee_type"], grant["grantee"])
-            role = new if grant["role"] == old else grant["role"]
-            grantee = new if grant["grantee_type"] == "ROLE" and grant["grantee"] == old else grant["grantee"]
-            access.grant_role(role, grant["grantee_type"], grantee, grant["granted_by"])
-    for owned in catalog.values("owners"):
-        if owned["owner"] == old:
-            owned["owner"] = new
-            catalog.put("owners", (owned["kind"], *owned["parts"]), owned)
-    access._owner_roles = None  # noqa: SLF001 - the cache of owning roles
+    access.rename_role(old, new)
 
 
 def drop_role(ctx: Context) -> Result:
@@ -160,7 +146,7 @@ def show_roles(ctx: Context) -> Result:
             "is_inherited": "Y" if name in in_session and name != ctx.session.role else "N",
             "assigned_to_users": sum(1 for g in grants if g["role"] == name and g["grantee_type"] == "USER"),
             "granted_to_roles": sum(1 for g in grants if g["role"] == name and g["grantee_type"] == "ROLE"),
-            "granted_roles": len(access.granted_to_role(name)),
+            "granted_roles": len(access.granted_to_role(name) - set(access.database_roles())),
             "owner": access.owner("ROLE", (name,)),
             "comment": record.get("comment") or "",
         })
@@ -178,13 +164,7 @@ def _show_filter(ctx: Context) -> ShowFilter:
     s.accept("IN", "ACCOUNT")
     if s.accept("STARTS", "WITH"):
         show.starts_with = s.string()
-    if s.accept("LIMIT"):
-        token = s.next()
-        if not token.value.isdigit():
-            raise SqlError.syntax(f"unexpected '{token.value}'", token.start)
-        show.max_rows = int(token.value)
-        if s.accept("FROM"):
-            show.from_name = s.string()
+    read_limit(s, show)
     if not s.at_end():
         s.unexpected()
     return show

@@ -36,7 +36,9 @@ def use(ctx: Context) -> Result:
             raise SqlError.does_not_exist("Object", name)
         ctx.session.warehouse = name
     elif s.accept("ROLE"):
-        role = s.identifier()
+        # A database role (DB.R) is never a session's role (docs: security-access-control-overview, "Database
+        # roles"): available_roles has none, so USE ROLE DB.R "does not exist or not authorized" as any role not held.
+        role = ".".join(s.qualified_name())
         if role not in engine.access.available_roles(ctx.session.user):
             raise SqlError.does_not_exist("Role", role)
         ctx.session.role = role

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from .errors import SqlError
 from .results import Result
-from .sqltext import like_to_regex
+from .sqltext import TokenStream, like_to_regex
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -74,6 +74,20 @@ def too_many_rows(ceiling: int) -> SqlError:
                     "SHOW statements. Use LIMIT option to limit result set to a smaller number.")
 
 
+def read_limit(s: TokenStream, show: ShowFilter) -> None:
+    """[LIMIT <n> [FROM '<name>']]."""
+    if not s.accept("LIMIT"):
+        return
+    token = s.next()
+    if not token.value.isdigit():
+        raise SqlError.syntax(f"unexpected '{token.value}'", token.start)
+    show.max_rows = int(token.value)
+    if show.max_rows > show.ceiling:
+        raise too_many_rows(show.ceiling)
+    if s.accept("FROM"):
+        show.from_name = s.string()
+
+
 def parse_show(ctx: Context, scoped: bool = True, paged: bool = False) -> ShowFilter:
     """Reads the SHOW statement's filters; `scoped` objects (schema-level) take IN, account-level ones ignore it;
     only `paged` commands take LIMIT … FROM."""
@@ -118,15 +132,8 @@ def parse_show(ctx: Context, scoped: bool = True, paged: bool = False) -> ShowFi
                     show.database, show.schema = ctx.schema_name(parts[:2], "SHOW")
         elif s.accept("STARTS", "WITH"):
             show.starts_with = s.string()
-        elif paged and s.accept("LIMIT"):
-            token = s.next()
-            if not token.value.isdigit():
-                raise SqlError.syntax(f"unexpected '{token.value}'", token.start)
-            show.max_rows = int(token.value)
-            if show.max_rows > show.ceiling:
-                raise too_many_rows(show.ceiling)
-            if s.accept("FROM"):
-                show.from_name = s.string()
+        elif paged and s.peek_words("LIMIT"):
+            read_limit(s, show)
         else:
             s.unexpected()
     if scoped and not explicit_scope and ctx.session.database is not None:

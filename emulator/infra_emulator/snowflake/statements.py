@@ -12,6 +12,7 @@ def register(engine: Engine) -> None:
     # Imported when registering: each module's handlers take the engine's Context, so engine.py imports this one.
     from . import (
         copy_statements,
+        database_roles_statements,
         database_statements,
         external_table_statements,
         grants_statements,
@@ -28,5 +29,6 @@ def register(engine: Engine) -> None:
 
     for module in (session_statements, users_statements, database_statements, table_statements, integration_statements,
                    warehouse_statements, stage_statements, copy_statements, pipe_statements,
-                   external_table_statements, parameter_statements, roles_statements, grants_statements):
+                   external_table_statements, parameter_statements, roles_statements, grants_statements,
+                   database_roles_statements):
         module.register(engine)
