@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import SqlError
 from .privileges import AccessControl, database_role_key, not_authorized
 from .results import Column, Result
+from .roles_statements import comment_option
 from .show import ShowFilter, read_limit
 from .sqltext import TokenStream, like_to_regex, qualified_sql
 
@@ -33,14 +34,10 @@ OK = "Statement executed successfully."
 
 
 def database_role_name(ctx: Context, parts: tuple[str, ...], command: str) -> tuple[str, str]:
-    """(database, name) of a database role named `[db.]name`."""
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    if len(parts) == 1:
-        if ctx.session.database is None:
-            raise SqlError.no_current("database", command)
-        return ctx.session.database, parts[0]
-    raise SqlError.invalid(f"invalid database role name '{'.'.join(parts)}'")
+    """(database, name) of a database role named `[db.]name`: resolved as a schema name is."""
+    if len(parts) > 2:
+        raise SqlError.invalid(f"invalid database role name '{'.'.join(parts)}'")
+    return ctx.schema_name(parts, command)
 
 
 def missing_database_role(database: str, name: str) -> SqlError:
@@ -60,14 +57,6 @@ def _require_database(ctx: Context, database: str) -> None:
         raise not_authorized("DATABASE", (database,))
 
 
-def _comment(s: TokenStream) -> str | None:
-    options = s.options_until()
-    unknown = set(options) - {"COMMENT"}
-    if unknown:
-        raise SqlError.syntax(f"unexpected '{sorted(unknown)[0]}'")
-    return str(options["COMMENT"]) if "COMMENT" in options else None
-
-
 def create_database_role(ctx: Context) -> Result:
     access: AccessControl = ctx.engine.access
     s = ctx.stream()
@@ -76,7 +65,7 @@ def create_database_role(ctx: Context) -> Result:
     s.expect("DATABASE", "ROLE")
     if_not_exists = s.if_not_exists()
     database, name = database_role_name(ctx, s.qualified_name(), "CREATE DATABASE ROLE")
-    comment = _comment(s)
+    comment = comment_option(s)
     _require_database(ctx, database)
     access.require(access.primary_roles(ctx.session), "DATABASE", (database,), "CREATE DATABASE ROLE")
     if access.database_role(database, name) is not None:
@@ -114,7 +103,7 @@ def alter_database_role(ctx: Context) -> Result:
     database, name = target
     record = access.database_role(database, name)
     if s.accept("SET"):
-        comment = _comment(s)
+        comment = comment_option(s)
         record["comment"] = comment if comment is not None else record.get("comment", "")
         access.catalog.put("database_roles", (database, name), record)
     elif s.accept("UNSET"):

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def _comment(s: Any) -> str | None:
+def comment_option(s: Any) -> str | None:
+    """The statement's remaining options: COMMENT = '…' alone."""
     options = s.options_until()
     unknown = set(options) - {"COMMENT"}
     if unknown:
@@ -42,7 +43,7 @@ def create_role(ctx: Context) -> Result:
     s.expect("ROLE")
     if_not_exists = s.if_not_exists()
     name = s.identifier()
-    comment = _comment(s)
+    comment = comment_option(s)
     access.require(access.primary_roles(ctx.session), "ACCOUNT", (), "CREATE ROLE")
     if name in access.database_roles():
         raise SqlError.already_exists(name)  # grants name database roles DB.R: an account role may not share it
@@ -82,7 +83,7 @@ def alter_role(ctx: Context) -> Result:
         return Result.status("Statement executed successfully.")
     record = catalog.get("roles", (name,))
     if s.accept("SET"):
-        comment = _comment(s)
+        comment = comment_option(s)
         record["comment"] = comment if comment is not None else record.get("comment", "")
         catalog.put("roles", (name,), record)
     elif s.accept("UNSET"):
