@@ -199,6 +199,10 @@ def test_a_session_holds_the_database_roles_of_its_roles(api: SqlApi, snowflake_
     assert fails(reader, f"SELECT * FROM {db}.RAW.EVENTS").code == "002003"
     assert [r["is_inherited"] for r in reader.rows(f"SHOW DATABASE ROLES LIKE 'READ' IN DATABASE {db}")] == ["Y"]
 
+    held = reader.rows(f"SELECT IS_DATABASE_ROLE_IN_SESSION('READ') D, IS_DATABASE_ROLE_IN_SESSION('{db}.READ') Q, "
+                       f"IS_ROLE_IN_SESSION('{db}.READ') R", database=db)
+    assert held == [{"D": "true", "Q": "false", "R": "false"}]
+
     # A database role is never the session's role.
     assert reader.rows("SELECT CURRENT_AVAILABLE_ROLES() A") == [{"A": f'["{role}","PUBLIC"]'}]
     assert fails(reader, "SELECT 1", role=f"{db}.READ").code == "390189"

@@ -6,7 +6,8 @@ Context functions (docs: sql-reference/functions-context) are replaced by litera
 the statement: CURRENT_ACCOUNT() (the account locator) and CURRENT_ACCOUNT_NAME() are LOCAL,
 CURRENT_ORGANIZATION_NAME() is LOCAL_ORG, CURRENT_REGION() AWS_US_EAST_1 (the local AWS's region),
 CURRENT_AVAILABLE_ROLES() a JSON array text, CURRENT_SECONDARY_ROLES() {"roles": ..., "value": ...}
-(docs: functions/current_secondary_roles), CURRENT_SESSION() the session's number as text.
+(docs: functions/current_secondary_roles), CURRENT_SESSION() the session's number as text;
+IS_ROLE_IN_SESSION('R') and IS_DATABASE_ROLE_IN_SESSION('R') follow the session's roles.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .sqltext import STRING, WORD, quote_literal, tokenize
 
 from .auth import ACCOUNT
 from .database_statements import schema_exists
+from .privileges import database_role_key
 
 if TYPE_CHECKING:
     from .engine import Context, Engine, Session
@@ -105,6 +107,16 @@ def _session_values(session: Session, access: AccessControl) -> dict[str, str | 
     }
 
 
+def _role_in_session(function: str, role: str, session: Session, access: AccessControl) -> bool:
+    """IS_ROLE_IN_SESSION('R') asks of account roles; IS_DATABASE_ROLE_IN_SESSION('R') of the session database's
+    database role R, a qualified name answering FALSE (docs: functions/is_database_role_in_session)."""
+    if function == "IS_ROLE_IN_SESSION":
+        return role not in access.database_roles() and role in access.session_roles(session)
+    if session.database is None or "." in role:
+        return False
+    return database_role_key(session.database, role) in access.session_roles(session)
+
+
 def substitute_session_functions(text: str, session: Session, access: AccessControl) -> str:
     """CURRENT_USER() and its kin, and IS_ROLE_IN_SESSION('R'), as literals: DuckDB knows nothing of the session."""
     values = _session_values(session, access)
@@ -121,12 +133,12 @@ def substitute_session_functions(text: str, session: Session, access: AccessCont
             value = values[name]
             literal = "NULL" if value is None else quote_literal(value)
             end = i + 2
-        elif (name == "IS_ROLE_IN_SESSION" and i + 3 < len(tokens) and tokens[i + 2].kind == STRING
-              and tokens[i + 3].is_symbol(")")):
+        elif (name in ("IS_ROLE_IN_SESSION", "IS_DATABASE_ROLE_IN_SESSION") and i + 3 < len(tokens)
+              and tokens[i + 2].kind == STRING and tokens[i + 3].is_symbol(")")):
             # The argument is a role name as a string: upper-case unless it is quoted inside the string.
             argument = tokens[i + 2].value
             role = argument[1:-1] if argument.startswith('"') and argument.endswith('"') else argument.upper()
-            literal = "TRUE" if role in access.session_roles(session) else "FALSE"
+            literal = "TRUE" if _role_in_session(name, role, session, access) else "FALSE"
             end = i + 3
         else:
             i += 1
