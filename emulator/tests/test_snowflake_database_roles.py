@@ -210,6 +210,12 @@ def test_a_session_holds_the_database_roles_of_its_roles(api: SqlApi, snowflake_
     assert (use.code, use.message) == (
         "002003", f"SQL compilation error:\nRole '{db}.READ' does not exist or not authorized.")
 
+    # Creating counts the database roles under the primary role; the primary role owns what it creates.
+    assert fails(reader, f"CREATE TABLE {db}.MART.MINE (X NUMBER)").code == "003001"
+    api.run(f"GRANT CREATE TABLE ON SCHEMA {db}.MART TO DATABASE ROLE {db}.READ")
+    reader.run(f"CREATE TABLE {db}.MART.MINE (X NUMBER)")
+    assert [r["owner"] for r in reader.rows(f"SHOW TABLES LIKE 'MINE' IN SCHEMA {db}.MART")] == [role]
+
     api.run(f"REVOKE DATABASE ROLE {db}.READ FROM DATABASE ROLE {db}.ACCESS")
     assert fails(reader, f"SELECT X FROM {db}.MART.DAILY").code == "002003"
 
