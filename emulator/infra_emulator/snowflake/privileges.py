@@ -1,6 +1,6 @@
 """Snowflake's access-control model: roles, the role hierarchy, ownership and privilege grants.
 
-Kept in the catalog (so a restart keeps them), in five sections:
+Kept in the catalog (so a restart keeps them), in six sections:
   roles          custom roles (CREATE ROLE); the system roles are built in
   owners         (object type, name) -> the role owning it; an object without a record is ACCOUNTADMIN's
                  (everything made before roles existed was made by the deployer as ACCOUNTADMIN)
@@ -104,9 +104,10 @@ SYSTEM_ACCOUNT_PRIVILEGES = {
 ACCOUNT_LEVEL = ("DATABASE", "WAREHOUSE", "INTEGRATION", "USER", "ROLE")
 SCHEMA_LEVEL = ("TABLE", "VIEW", "EXTERNAL_TABLE", "STAGE", "FILE_FORMAT", "PIPE")
 # How messages name each type: 003001 says "table", 002003 says "Table".
-KIND_WORDS = {"DATABASE_ROLE": "database role", "ACCOUNT": "account", "DATABASE": "database", "SCHEMA": "schema", "TABLE": "table", "VIEW": "view",
+KIND_WORDS = {"ACCOUNT": "account", "DATABASE": "database", "SCHEMA": "schema", "TABLE": "table", "VIEW": "view",
               "EXTERNAL_TABLE": "external table", "WAREHOUSE": "warehouse", "INTEGRATION": "integration",
-              "STAGE": "stage", "FILE_FORMAT": "file format", "PIPE": "pipe", "USER": "user", "ROLE": "role"}
+              "STAGE": "stage", "FILE_FORMAT": "file format", "PIPE": "pipe", "USER": "user", "ROLE": "role",
+              "DATABASE_ROLE": "database role"}
 SECTIONS = ("roles", "owners", "grants", "role_grants", "future_grants", "database_roles")
 # Role grants whose grantee is a role: an account role (GRANT ROLE) or a database role (GRANT DATABASE ROLE).
 ROLE_GRANTEES = ("ROLE", "DATABASE_ROLE")
@@ -184,7 +185,7 @@ class AccessControl:
 
     def available_roles(self, user: str) -> list[str]:
         """The account roles the user may make current: database roles are held, never used as a session's role
-        (docs: security-access-control-overview, "Database roles": they cannot be activated in a session)."""
+        (docs: security-access-control-overview, "Database roles": a database role cannot be a session's role)."""
         return sorted(self.inherited(self.user_roles(user)) - set(self.database_roles()))
 
     def login_role(self, user: str, requested: str | None) -> str:
