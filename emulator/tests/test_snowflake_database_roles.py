@@ -63,7 +63,8 @@ def test_database_role_ddl_and_show(api: SqlApi):
     holder = unique("HOLDER")
     api.run(f"CREATE ROLE {holder}", f"GRANT DATABASE ROLE {db}.ANALYST TO ROLE {holder}",
             f"GRANT USAGE ON SCHEMA {db}.PUBLIC TO DATABASE ROLE {db}.ANALYST",
-            f"ALTER DATABASE ROLE {db}.ANALYST UNSET COMMENT", f"ALTER DATABASE ROLE {db}.ANALYST RENAME TO {db}.READER")
+            f"ALTER DATABASE ROLE {db}.ANALYST UNSET COMMENT",
+            f"ALTER DATABASE ROLE {db}.ANALYST RENAME TO {db}.READER")
     assert [(r["name"], r["comment"]) for r in api.rows(f"SHOW DATABASE ROLES IN DATABASE {db}")] == [
         ("LOADER", ""), ("READER", "")]
     # Its grants follow the new name.

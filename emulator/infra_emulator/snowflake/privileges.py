@@ -462,7 +462,8 @@ class AccessControl:
             if old in (grant["role"], grant["grantee"] if grant["grantee_type"] in ROLE_GRANTEES else None):
                 self.revoke_role(grant["role"], grant["grantee_type"], grant["grantee"])
                 role = new if grant["role"] == old else grant["role"]
-                grantee = new if grant["grantee_type"] in ROLE_GRANTEES and grant["grantee"] == old else grant["grantee"]
+                renamed_grantee = grant["grantee_type"] in ROLE_GRANTEES and grant["grantee"] == old
+                grantee = new if renamed_grantee else grant["grantee"]
                 self.grant_role(role, grant["grantee_type"], grantee, grant["granted_by"])
         for owned in catalog.values("owners"):
             if owned["owner"] == old:
