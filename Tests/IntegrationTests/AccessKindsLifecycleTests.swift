@@ -233,6 +233,88 @@ final class AllObjectsGrantTests: XCTestCase {
     }
 }
 
+/// Database roles (`snowflake.database_role`): created in their database, given privileges on its objects and granted
+/// to an account role; read back by an independent client (SHOW DATABASE ROLES, SHOW GRANTS TO DATABASE ROLE, SHOW
+/// GRANTS TO ROLE), re-planned clean, the comment changed in place; a task as the account role's service user may
+/// read what the database role may, and destroy takes it all away.
+final class DatabaseRoleTests: XCTestCase {
+    func testDatabaseRoleGrantsReachASessionThroughItsAccountRole() throws {
+        let local = try LocalEndpoints.shared()
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36).uppercased()
+        let db = "D_\(suffix)"
+        func stack(comment: String) -> String {
+            """
+            stack: dbroles
+            resources:
+              db: {type: snowflake.database, name: \(db)}
+              raw: {type: snowflake.schema, database: "${db}", name: RAW}
+              events: {type: snowflake.table, schema: "${raw}", name: EVENTS, columns: [{name: id, type: number}]}
+              wh: {type: snowflake.warehouse, name: "D_WH_\(suffix)"}
+              raw_reader: {type: snowflake.database_role, database: "${db}", name: RAW_READER, comment: \"\(comment)\"}
+              analyst: {type: snowflake.role, name: "ANALYST_\(suffix)"}
+              analyst_svc:
+                type: snowflake.user
+                name: ANALYST_SVC_\(suffix)
+                default_role: ${analyst}
+                default_warehouse: ${wh}
+                rsa_public_key_file: .infra/local/keys/analyst_\(suffix.lowercased()).p8
+              reader_db: {type: snowflake.grant, privileges: [USAGE], on: {database: "${db}"}, to_database_role: "${raw_reader}"}
+              reader_raw: {type: snowflake.grant, privileges: [USAGE], on: {schema: "${raw}"}, to_database_role: "${raw_reader}"}
+              reader_tables: {type: snowflake.grant, privileges: [SELECT], on: {table: "${events}"}, to_database_role: "${raw_reader}"}
+              reader_future: {type: snowflake.grant, privileges: [SELECT], on: {future: tables, in_schema: "${raw}"}, to_database_role: "${raw_reader}"}
+              reader_to_analyst: {type: snowflake.grant, database_role: "${raw_reader}", to_role: "${analyst}"}
+              analyst_wh: {type: snowflake.grant, privileges: [USAGE], on: {warehouse: "${wh}"}, to_role: "${analyst}"}
+              analyst_of_svc: {type: snowflake.grant, role: "${analyst}", to_user: "${analyst_svc}"}
+            pipelines:
+              verify:
+                - name: analyst-reads-raw
+                  as: {user: "${analyst_svc}", private_key_file: "${analyst_svc.rsa_public_key_file}"}
+                  sql: SELECT COUNT(*) FROM ${events}
+                  expect: {value: 0}
+                - name: analyst-cannot-write-raw
+                  as: {user: "${analyst_svc}", private_key_file: "${analyst_svc.rsa_public_key_file}"}
+                  sql: INSERT INTO ${events} (ID) VALUES (1)
+                  expect: {error: "003001"}
+            """
+        }
+        let project = try local.project(["stacks/dbroles.yaml": stack(comment: "reads RAW")])
+        func infra(_ args: String...) throws -> CLIResult { try CLI.run(args, in: project) }
+        defer { _ = try? infra("destroy", "dbroles", "--env", "dev", "--auto-approve", "--allow-data-loss") }
+        var result = try infra("apply", "dbroles", "--env", "dev", "--auto-approve")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+
+        let roles = try local.connectorRows("SHOW DATABASE ROLES IN DATABASE \(db)")
+        XCTAssertEqual(roles.count, 1, "\(roles)")
+        XCTAssertTrue(roles.first?.contains("RAW_READER") ?? false, "\(roles)")
+        XCTAssertTrue(roles.first?.contains("reads RAW") ?? false, "\(roles)")
+        let granted = Set(try local.connectorRows("SHOW GRANTS TO DATABASE ROLE \(db).RAW_READER").map { "\($0[1] ?? "") \($0[2] ?? "") \($0[3] ?? "")" })
+        XCTAssertTrue(granted.isSuperset(of: ["USAGE DATABASE \(db)", "USAGE SCHEMA \(db).RAW", "SELECT TABLE \(db).RAW.EVENTS"]), "\(granted)")
+        XCTAssertTrue(try local.connectorRows("SHOW GRANTS TO ROLE ANALYST_\(suffix)").contains { $0[2] == "DATABASE_ROLE" && $0[3] == "\(db).RAW_READER" })
+
+        result = try infra("plan", "dbroles", "--env", "dev", "--detailed-exitcode")
+        XCTAssertEqual(result.exitCode, 0, "a second plan after apply shows no changes:\n" + result.stdout)
+        result = try infra("run", "dbroles", "verify", "--env", "dev")
+        XCTAssertEqual(result.exitCode, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("failed as expected"), result.stdout)
+
+        try stack(comment: "reads RAW, nothing else").write(toFile: "\(project)/stacks/dbroles.yaml", atomically: true, encoding: .utf8)
+        result = try infra("plan", "dbroles", "--env", "dev")
+        XCTAssertTrue(result.stdout.contains("~ raw_reader"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("-/+"), result.stdout)
+        XCTAssertEqual(try infra("apply", "dbroles", "--env", "dev", "--auto-approve").exitCode, 0)
+        XCTAssertEqual(try infra("plan", "dbroles", "--env", "dev", "--detailed-exitcode").exitCode, 0)
+
+        // A database role made by hand goes with its database: the destroy plan names it.
+        _ = try local.connectorRows("CREATE DATABASE ROLE \(db).HAND_MADE")
+        result = try infra("plan", "dbroles", "--env", "dev", "--destroy")
+        XCTAssertTrue(result.stdout.contains("database_role \(db).HAND_MADE (NOT managed by infra: lost"), result.stdout)
+
+        result = try infra("destroy", "dbroles", "--env", "dev", "--auto-approve", "--allow-data-loss")
+        XCTAssertEqual(result.exitCode, 0, result.stderr + result.stdout)
+        XCTAssertFalse(try local.connectorRows("SHOW ROLES LIKE 'ANALYST_\(suffix)'").contains { $0[1] == "ANALYST_\(suffix)" })
+    }
+}
+
 /// Pipeline tasks run as a role (`role:`) and prove denials with `expect: {error: CODE}` against the local
 /// Snowflake's access control (issue 16): the loader inserts into its table, is refused DROP TABLE (003001) and
 /// cannot see another schema's table (002003); the same statements as the deployer succeed.

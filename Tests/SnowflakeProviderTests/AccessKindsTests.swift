@@ -54,9 +54,10 @@ final class AccessKindsTests: XCTestCase {
         let rows = [row("INSERT", "TABLE", "DB.RAW.EVENTS"), row("SELECT", "TABLE", "DB.RAW.EVENTS"),
                     row("OWNERSHIP", "TABLE", "DB.RAW.EVENTS"), row("USAGE", "FILE_FORMAT", "DB.RAW.\"Json lines\""),
                     row("USAGE", "ROLE", "READER"), row("SELECT", "TABLE", "DB.RAW.OTHER")]
-        let loader = SnowflakeName(stored: "LOADER")
+        // What SHOW GRANTS TO the grantee answered: LOADER's rows; nothing for a role with no grants.
         func live(_ text: String) -> (privileges: [String], grantOption: Bool)? {
-            GrantKind.live(GrantIdentity(parsing: text)!, toRole: [loader: rows], toUser: [:], future: [:])
+            let grant = GrantIdentity(parsing: text)!
+            return GrantKind.live(grant, granted: grant.grantee == .role(SnowflakeName(stored: "LOADER")) ? rows : [], future: [])
         }
         XCTAssertEqual(live("ON TABLE DB.RAW.EVENTS TO ROLE LOADER")?.privileges, ["INSERT", "SELECT"])
         XCTAssertEqual(live("ON FILE FORMAT DB.RAW.\"Json lines\" TO ROLE LOADER")?.privileges, ["USAGE"])
@@ -65,14 +66,32 @@ final class AccessKindsTests: XCTestCase {
         XCTAssertNil(live("ON TABLE DB.RAW.EVENTS TO ROLE NOBODY"))
         // ALL reads back as ALL when every privilege ALL certainly grants is there.
         let everything = SecurableType.table.allIncludes.map { row($0, "TABLE", "DB.RAW.EVENTS") }
-        XCTAssertEqual(GrantKind.live(GrantIdentity(parsing: "ALL ON TABLE DB.RAW.EVENTS TO ROLE LOADER")!, toRole: [loader: everything],
-                                      toUser: [:], future: [:])?.privileges, ["ALL"])
+        XCTAssertEqual(GrantKind.live(GrantIdentity(parsing: "ALL ON TABLE DB.RAW.EVENTS TO ROLE LOADER")!, granted: everything,
+                                      future: [])?.privileges, ["ALL"])
         let future = [SQLRow(["privilege": "SELECT", "grant_on": "TABLE", "name": "DB.MART.<TABLE>", "grant_option": "false"])]
-        XCTAssertEqual(GrantKind.live(GrantIdentity(parsing: "ON FUTURE TABLES IN SCHEMA DB.MART TO ROLE LOADER")!, toRole: [:],
-                                      toUser: [:], future: [loader: future])?.privileges, ["SELECT"])
+        XCTAssertEqual(GrantKind.live(GrantIdentity(parsing: "ON FUTURE TABLES IN SCHEMA DB.MART TO ROLE LOADER")!, granted: [],
+                                      future: future)?.privileges, ["SELECT"])
         let props = GrantKind.properties(GrantIdentity(parsing: "ON FUTURE TABLES IN SCHEMA DB.MART TO ROLE LOADER")!,
                                          privileges: ["SELECT"], grantOption: false)
         XCTAssertEqual(props["on"], .map(["future": .string("tables"), "in_schema": .string("DB.MART")]))
+    }
+
+    /// Identities of grants on all objects (with their privileges) and of database roles read back as written.
+    func testGrantIdentitiesRoundTrip() throws {
+        for text in ["INSERT,SELECT ON ALL TABLES IN SCHEMA DB.RAW TO ROLE LOADER", "CREATE_TABLE,USAGE ON ALL SCHEMAS IN DATABASE DB TO ROLE DBT",
+                     "ON TABLE DB.RAW.EVENTS TO DATABASE ROLE DB.RAW_READER", "DATABASE ROLE DB.RAW_READER TO ROLE ANALYST",
+                     "DATABASE ROLE DB.RAW_READER TO DATABASE ROLE DB.ALL_READERS", "ON FUTURE TABLES IN SCHEMA DB.RAW TO DATABASE ROLE DB.R"] {
+            XCTAssertEqual(GrantIdentity(parsing: text)?.description, text)
+        }
+        let all = try XCTUnwrap(GrantIdentity(parsing: "CREATE_TABLE,USAGE ON ALL SCHEMAS IN DATABASE DB TO ROLE DBT"))
+        XCTAssertEqual(all.privileges, ["CREATE TABLE", "USAGE"])
+        XCTAssertEqual(GrantKind.grantStatement(all.privileges, all, grantOption: false),
+                       "GRANT CREATE TABLE, USAGE ON ALL SCHEMAS IN DATABASE \"DB\" TO ROLE \"DBT\"")
+        let databaseRole = try XCTUnwrap(GrantIdentity(parsing: "DATABASE ROLE DB.RAW_READER TO ROLE ANALYST"))
+        XCTAssertEqual(GrantKind.grantStatement([], databaseRole, grantOption: false), "GRANT DATABASE ROLE \"DB\".\"RAW_READER\" TO ROLE \"ANALYST\"")
+        XCTAssertEqual(GrantKind.revokeStatement([], databaseRole), "REVOKE DATABASE ROLE \"DB\".\"RAW_READER\" FROM ROLE \"ANALYST\"")
+        XCTAssertNotNil(GrantKind.live(databaseRole, granted: [SQLRow(["privilege": "USAGE", "granted_on": "DATABASE_ROLE", "name": "DB.RAW_READER"])],
+                                       future: []))
     }
 
     func testStatementsQuoteEveryName() {

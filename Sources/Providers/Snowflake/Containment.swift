@@ -14,6 +14,7 @@ extension PipeKind: IdentityNormalizingKind {}
 extension ExternalTableKind: IdentityNormalizingKind {}
 extension WarehouseKind: IdentityNormalizingKind {}
 extension StorageIntegrationKind: IdentityNormalizingKind {}
+extension DatabaseRoleKind: IdentityNormalizingKind {}
 
 extension IdentityNormalizingKind where Self: ResourceKind {
     public func canonicalIdentity(_ id: String) -> String { QualifiedName(parsing: id).description }
@@ -42,6 +43,15 @@ extension SchemaKind: ContainedKind {
     }
 }
 
+/// A database role lives in its database and goes with it.
+extension DatabaseRoleKind: ContainedKind {
+    public func container(of identity: String) -> ContainerReference? {
+        let q = QualifiedName(parsing: identity)
+        guard q.parts.count == 2 else { return nil }
+        return ContainerReference(kind: "snowflake.database", identity: q.parts[0].description)
+    }
+}
+
 extension SchemaKind: ContainerKind {
     public func contents(of identities: [String]) async throws -> [String: [ContainedObject]] {
         var out: [String: [ContainedObject]] = [:]
@@ -63,7 +73,12 @@ extension DatabaseKind: ContainerKind {
                 return ContainedObject(type: "schema", identity: QualifiedName([SnowflakeName(stored: row["database_name"] ?? identity),
                                                                                 SnowflakeName(stored: name)]).description)
             }
-            out[identity] = schemas + (try await SnowflakeContents.list(sql, scope: scope))
+            // Its database roles go with it too (docs: drop-database).
+            let roles = try await sql.query("SHOW DATABASE ROLES IN \(scope)").compactMap { row -> ContainedObject? in
+                guard let name = row["name"] else { return nil }
+                return ContainedObject(type: "database_role", identity: QualifiedName([SnowflakeName(parsing: identity), SnowflakeName(stored: name)]).description)
+            }
+            out[identity] = schemas + roles + (try await SnowflakeContents.list(sql, scope: scope))
         }
         return out
     }

@@ -32,6 +32,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         case future(SecurableType, Scope)
         case all(SecurableType, Scope)
         case role(SnowflakeName)
+        case databaseRole(QualifiedName)
 
         func written(_ name: NameStyle) -> String {
             switch self {
@@ -40,6 +41,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
             case .future(let type, let scope): return "ON FUTURE \(type.plural!) \(scope.written(name))"
             case .all(let type, let scope): return "ON ALL \(type.plural!) \(scope.written(name))"
             case .role(let role): return "ROLE \(name(QualifiedName([role])))"
+            case .databaseRole(let role): return "DATABASE ROLE \(name(role))"
             }
         }
         var sql: String { written(GrantIdentity.statementNames) }
@@ -47,7 +49,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
             switch self {
             case .account: return .account
             case .named(let t, _), .future(let t, _), .all(let t, _): return t
-            case .role: return nil
+            case .role, .databaseRole: return nil
             }
         }
     }
@@ -55,10 +57,12 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
     enum Grantee: Hashable {
         case role(SnowflakeName)
         case user(SnowflakeName)
+        case databaseRole(QualifiedName)
         func written(_ name: NameStyle) -> String {
             switch self {
             case .role(let n): return "ROLE \(name(QualifiedName([n])))"
             case .user(let n): return "USER \(name(QualifiedName([n])))"
+            case .databaseRole(let q): return "DATABASE ROLE \(name(q))"
             }
         }
         var sql: String { written(GrantIdentity.statementNames) }
@@ -90,14 +94,20 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
         }
         grantsAll = listed.isEmpty && words.first == "ALL" && words.dropFirst().first == "ON"
         if grantsAll { words.removeFirst() }
-        guard words.count >= 4, words[words.count - 3] == "TO" else { return nil }
-        let granteeName = SnowflakeName(parsing: words[words.count - 1])
-        switch words[words.count - 2] {
-        case "ROLE": grantee = .role(granteeName)
-        case "USER": grantee = .user(granteeName)
-        default: return nil
+        let head: [String]
+        if words.count >= 5, Array(words[(words.count - 4)...].dropLast()) == ["TO", "DATABASE", "ROLE"] {
+            grantee = .databaseRole(QualifiedName(parsing: words[words.count - 1]))
+            head = Array(words.dropLast(4))
+        } else {
+            guard words.count >= 4, words[words.count - 3] == "TO" else { return nil }
+            let granteeName = SnowflakeName(parsing: words[words.count - 1])
+            switch words[words.count - 2] {
+            case "ROLE": grantee = .role(granteeName)
+            case "USER": grantee = .user(granteeName)
+            default: return nil
+            }
+            head = Array(words.dropLast(3))
         }
-        let head = Array(words.dropLast(3))
         guard let target = Self.target(head) else { return nil }
         self.target = target
         if case .all(let type, _) = target {
@@ -116,6 +126,7 @@ struct GrantIdentity: Hashable, CustomStringConvertible {
     private static func target(_ words: [String]) -> Target? {
         if words == ["ON", "ACCOUNT"] { return .account }
         if words.count == 2, words[0] == "ROLE" { return .role(SnowflakeName(parsing: words[1])) }
+        if words.count == 3, words[0] == "DATABASE", words[1] == "ROLE" { return .databaseRole(QualifiedName(parsing: words[2])) }
         guard words.first == "ON", let name = words.last else { return nil }
         let middle = words.dropFirst().dropLast().joined(separator: " ")
         for many in ["FUTURE ", "ALL "] where middle.hasPrefix(many) {
@@ -172,11 +183,13 @@ public struct GrantKind: BulkReadBackKind {
                 PropertySchema("privileges", .set(.string), summary: "as Snowflake lists them for the object's type, or [ALL]"),
                 PropertySchema("on", .object(on), summary: "one of account, database, schema, table, …, or future/all + in_schema/in_database"),
                 PropertySchema("role", .string, summary: "a role to grant (instead of privileges)"),
+                PropertySchema("database_role", .string, summary: "a database role to grant (instead of privileges)"),
                 PropertySchema("to_role", .string),
                 PropertySchema("to_user", .string, summary: "only with role:"),
+                PropertySchema("to_database_role", .string, summary: "privileges on its database's objects, or a database role of it"),
                 PropertySchema("with_grant_option", .bool, default: false, forcesReplacement: true),
             ],
-            attributes: [], referenceAttribute: "to_role", identityProperties: ["on", "role", "to_role", "to_user"])
+            attributes: [], referenceAttribute: "to_role", identityProperties: ["on", "role", "database_role", "to_role", "to_user", "to_database_role"])
         schema.combinationCheck = { GrantRules.problems(in: $0, resource: $1) }
         return schema
     }
@@ -187,8 +200,12 @@ public struct GrantKind: BulkReadBackKind {
         let grantee: GrantIdentity.Grantee
         if let role = p["to_role"]?.stringValue { grantee = .role(SnowflakeName(parsing: role)) }
         else if let user = p["to_user"]?.stringValue { grantee = .user(SnowflakeName(parsing: user)) }
+        else if let role = p["to_database_role"]?.stringValue { grantee = .databaseRole(QualifiedName(parsing: role)) }
         else { return nil }
         if let role = p["role"]?.stringValue { return GrantIdentity(grantsAll: false, target: .role(SnowflakeName(parsing: role)), grantee: grantee) }
+        if let role = p["database_role"]?.stringValue {
+            return GrantIdentity(grantsAll: false, target: .databaseRole(QualifiedName(parsing: role)), grantee: grantee)
+        }
         guard case .map(let on)? = p["on"], let target = target(on) else { return nil }
         let privileges = normalizedPrivileges(p["privileges"])
         if case .all = target { return GrantIdentity(grantsAll: false, target: target, grantee: grantee, privileges: privileges) }
@@ -217,7 +234,7 @@ public struct GrantKind: BulkReadBackKind {
     }
 
     public func identity(of properties: [String: Value]) -> String? {
-        for key in ["on", "role", "to_role", "to_user", "privileges"] where properties[key].map({ !$0.isKnown }) ?? false { return nil }
+        for key in ["on", "role", "database_role", "to_role", "to_user", "to_database_role", "privileges"] where properties[key].map({ !$0.isKnown }) ?? false { return nil }
         return Self.grantIdentity(properties)?.description
     }
 
@@ -235,6 +252,7 @@ public struct GrantKind: BulkReadBackKind {
             }
             return .map(out)
         case ("role", _), ("to_role", _), ("to_user", _): return SnowflakeKindSupport.canonicalName(value)
+        case ("database_role", _), ("to_database_role", _): return SnowflakeKindSupport.canonicalQualified(value)
         default: return value
         }
     }
@@ -245,22 +263,29 @@ public struct GrantKind: BulkReadBackKind {
         let grants = identities.compactMap { id in GrantIdentity(parsing: id).map { (id, $0) } }
         guard !grants.isEmpty else { return [:] }
         // SHOW GRANTS TO ROLE fails for a role that does not exist: ask only about those that do.
-        let roleNames = Set(grants.compactMap { if case .role(let n) = $0.1.grantee { return n } else { return nil } })
-        let userNames = Set(grants.compactMap { if case .user(let n) = $0.1.grantee { return n } else { return nil } })
+        let grantees = Set(grants.map(\.1.grantee))
+        let roleNames = Set(grantees.compactMap { if case .role(let n) = $0 { return n } else { return nil } })
+        let userNames = Set(grantees.compactMap { if case .user(let n) = $0 { return n } else { return nil } })
+        let databaseRoleNames = Set(grantees.compactMap { if case .databaseRole(let q) = $0 { return q } else { return nil } })
         let existingRoles = roleNames.isEmpty ? [] : Set(try await sql.query("SHOW ROLES").compactMap { $0["name"] }.map(SnowflakeName.init(stored:)))
         let existingUsers = userNames.isEmpty ? [] : Set(try await sql.query("SHOW USERS").compactMap { $0["name"] }.map(SnowflakeName.init(stored:)))
-        let roles = roleNames.filter(existingRoles.contains).sorted { $0.stored < $1.stored }
-        let users = userNames.filter(existingUsers.contains).sorted { $0.stored < $1.stored }
-        let wantsFuture = Set(grants.compactMap { if case .future = $0.1.target, case .role(let n) = $0.1.grantee { return n } else { return nil } })
-        let futureRoles = roles.filter(wantsFuture.contains)
-        // One request: the grants to each role and user, and the future grants of each role that has some declared.
-        let statements = roles.map { "SHOW GRANTS TO ROLE \($0.sql)" } + users.map { "SHOW GRANTS TO USER \($0.sql)" }
-            + futureRoles.map { "SHOW FUTURE GRANTS TO ROLE \($0.sql)" }
+        let listedDatabaseRoles = try await DatabaseRoleKind.databaseRoles(in: Array(Set(databaseRoleNames.map { $0.parts[0] })), sql: sql)
+        let existing: [GrantIdentity.Grantee] = grantees.filter { grantee in
+            switch grantee {
+            case .role(let n): return existingRoles.contains(n)
+            case .user(let n): return existingUsers.contains(n)
+            case .databaseRole(let q):
+                return (listedDatabaseRoles[q.parts[0]] ?? []).contains { SnowflakeName(stored: $0["name"] ?? "") == q.last }
+            }
+        }.sorted { $0.sql < $1.sql }
+        let wantsFuture = Set(grants.compactMap { if case .future = $0.1.target { return $0.1.grantee } else { return nil } })
+        let futureGrantees = existing.filter { wantsFuture.contains($0) && !{ if case .user = $0 { return true } else { return false } }($0) }
+        // One request: the grants to each grantee, and the future grants of each that has some declared.
+        let statements = existing.map { "SHOW GRANTS TO \($0.sql)" } + futureGrantees.map { "SHOW FUTURE GRANTS TO \($0.sql)" }
         var results = try await sql.queryBatch(statements)[...]
-        var toRole: [SnowflakeName: [SQLRow]] = [:], toUser: [SnowflakeName: [SQLRow]] = [:], future: [SnowflakeName: [SQLRow]] = [:]
-        for role in roles { toRole[role] = results.removeFirst() }
-        for user in users { toUser[user] = results.removeFirst() }
-        for role in futureRoles { future[role] = results.removeFirst() }
+        var granted: [GrantIdentity.Grantee: [SQLRow]] = [:], future: [GrantIdentity.Grantee: [SQLRow]] = [:]
+        for grantee in existing { granted[grantee] = results.removeFirst() }
+        for grantee in futureGrantees { future[grantee] = results.removeFirst() }
 
         let inScope = try await objects(in: Set(grants.compactMap { if case .all(let t, let s) = $0.1.target { return Scoped(type: t, scope: s) } else { return nil } }))
 
@@ -269,9 +294,9 @@ public struct GrantKind: BulkReadBackKind {
             let found: (privileges: [String], grantOption: Bool)?
             if case .all(let type, let scope) = grant.target {
                 guard let objects = inScope[Scoped(type: type, scope: scope)] else { continue }
-                found = Self.heldOnAll(grant, objects: objects, type: type, toRole: toRole)
+                found = Self.heldOnAll(grant, objects: objects, type: type, rows: granted[grant.grantee] ?? [])
             } else {
-                found = Self.live(grant, toRole: toRole, toUser: toUser, future: future)
+                found = Self.live(grant, granted: granted[grant.grantee] ?? [], future: future[grant.grantee] ?? [])
             }
             guard let found else { continue }
             var properties = Self.properties(grant, privileges: found.privileges, grantOption: found.grantOption)
@@ -286,8 +311,8 @@ public struct GrantKind: BulkReadBackKind {
 
     /// The privileges a grant holds live, or nil when it holds none. OWNERSHIP rows are the object's owner, not a
     /// grant, and are left out.
-    static func live(_ grant: GrantIdentity, toRole: [SnowflakeName: [SQLRow]], toUser: [SnowflakeName: [SQLRow]],
-                     future: [SnowflakeName: [SQLRow]]) -> (privileges: [String], grantOption: Bool)? {
+    ///   granted: what SHOW GRANTS TO the grantee lists; future: what SHOW FUTURE GRANTS TO it lists.
+    static func live(_ grant: GrantIdentity, granted: [SQLRow], future: [SQLRow]) -> (privileges: [String], grantOption: Bool)? {
         func held(_ rows: [SQLRow], on grantedOn: String, name: QualifiedName?, nameColumn: String = "name",
                   onColumn: String = "granted_on") -> [SQLRow] {
             rows.filter { row in
@@ -303,25 +328,29 @@ public struct GrantKind: BulkReadBackKind {
             return (privileges.sorted(), rows.allSatisfy { ($0["grant_option"] ?? "").lowercased() == "true" })
         }
         switch (grant.target, grant.grantee) {
-        case (.role(let role), .user(let user)):
-            let found = (toUser[user] ?? []).contains { SnowflakeName(stored: $0["role"] ?? "") == role }
+        case (.role(let role), .user):
+            let found = granted.contains { SnowflakeName(stored: $0["role"] ?? "") == role }
             return found ? ([], false) : nil
-        case (.role(let role), .role(let grantee)):
-            return summary(held(toRole[grantee] ?? [], on: "ROLE", name: QualifiedName([role]))).map { _ in ([], false) }
-        case (.account, .role(let grantee)):
-            return summary(held(toRole[grantee] ?? [], on: "ACCOUNT", name: nil))
-        case (.named(let type, let name), .role(let grantee)):
-            return summary(held(toRole[grantee] ?? [], on: type.grantedOn, name: name))
-        case (.future(let type, let scope), .role(let grantee)):
+        case (.role(let role), _):
+            return summary(held(granted, on: "ROLE", name: QualifiedName([role]))).map { _ in ([], false) }
+        case (.databaseRole(let role), _):
+            return summary(held(granted, on: "DATABASE_ROLE", name: role)).map { _ in ([], false) }
+        case (_, .user):
+            return nil
+        case (.account, _):
+            return summary(held(granted, on: "ACCOUNT", name: nil))
+        case (.named(let type, let name), _):
+            return summary(held(granted, on: type.grantedOn, name: name))
+        case (.future(let type, let scope), _):
             // SHOW FUTURE GRANTS names the scope with the kind in angle brackets: `DB.RAW.<TABLE>`.
             let scopeName: QualifiedName
             switch scope { case .schema(let q), .database(let q): scopeName = q }
-            let rows = (future[grantee] ?? []).filter { row in
+            let rows = future.filter { row in
                 (row["grant_on"] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == type.grantedOn
                     && QualifiedName(parsing: Self.futureScope(row["name"] ?? "")) == scopeName
             }
             return summary(rows)
-        default:
+        case (.all, _):
             return nil
         }
     }
@@ -356,11 +385,11 @@ public struct GrantKind: BulkReadBackKind {
     /// A grant on all objects of a kind holds the privileges every one of them holds, of those it declares (what
     /// else the role holds comes from other grants). With no object there, it holds them all: nothing lacks them.
     static func heldOnAll(_ grant: GrantIdentity, objects: [QualifiedName], type: SecurableType,
-                          toRole: [SnowflakeName: [SQLRow]]) -> (privileges: [String], grantOption: Bool)? {
-        guard case .role(let grantee) = grant.grantee else { return nil }
+                          rows granted: [SQLRow]) -> (privileges: [String], grantOption: Bool)? {
+        if case .user = grant.grantee { return nil }
         let declared = Set(grant.privileges.contains("ALL") ? type.allIncludes : grant.privileges)
         var common = declared, grantOption = true
-        let rows = (toRole[grantee] ?? []).filter { ($0["granted_on"] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == type.grantedOn }
+        let rows = granted.filter { ($0["granted_on"] ?? "").uppercased().replacingOccurrences(of: " ", with: "_") == type.grantedOn }
         for object in objects {
             let onObject = rows.filter { QualifiedName(parsing: $0["name"] ?? "") == object && declared.contains(SecurableType.canonical($0["privilege"] ?? "")) }
             common.formIntersection(onObject.compactMap { $0["privilege"] }.map(SecurableType.canonical))
@@ -382,10 +411,14 @@ public struct GrantKind: BulkReadBackKind {
         switch grant.grantee {
         case .role(let n): p["to_role"] = .string(n.description)
         case .user(let n): p["to_user"] = .string(n.description)
+        case .databaseRole(let q): p["to_database_role"] = .string(q.description)
         }
         switch grant.target {
         case .role(let n):
             p["role"] = .string(n.description)
+            return p
+        case .databaseRole(let q):
+            p["database_role"] = .string(q.description)
             return p
         case .account: p["on"] = .map(["account": .bool(true)])
         case .named(let type, let name): p["on"] = .map([type.key: .string(name.description)])
@@ -406,13 +439,13 @@ public struct GrantKind: BulkReadBackKind {
     // MARK: changing
 
     static func grantStatement(_ privileges: [String], _ grant: GrantIdentity, grantOption: Bool) -> String {
-        if case .role = grant.target { return "GRANT \(grant.target.sql) TO \(grant.grantee.sql)" }
+        if grant.target.securable == nil { return "GRANT \(grant.target.sql) TO \(grant.grantee.sql)" }
         let list = privileges.contains("ALL") ? "ALL PRIVILEGES" : privileges.joined(separator: ", ")
         return "GRANT \(list) \(grant.target.sql) TO \(grant.grantee.sql)" + (grantOption ? " WITH GRANT OPTION" : "")
     }
 
     static func revokeStatement(_ privileges: [String], _ grant: GrantIdentity) -> String {
-        if case .role = grant.target { return "REVOKE \(grant.target.sql) FROM \(grant.grantee.sql)" }
+        if grant.target.securable == nil { return "REVOKE \(grant.target.sql) FROM \(grant.grantee.sql)" }
         let list = privileges.contains("ALL") ? "ALL PRIVILEGES" : privileges.joined(separator: ", ")
         return "REVOKE \(list) \(grant.target.sql) FROM \(grant.grantee.sql)"
     }

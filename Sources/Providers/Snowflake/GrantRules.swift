@@ -10,24 +10,36 @@ enum GrantRules {
         func report(_ message: String, at node: SourceNode?, hint: String) {
             out.append(Diagnostic(message, at: node?.location ?? resource, hint: hint))
         }
-        let privileges = written["privileges"], role = written["role"], on = written["on"]
-        switch (privileges, role) {
-        case (nil, nil):
-            report("a grant gives either privileges or a role", at: nil, hint: "add `privileges: [USAGE]` with `on: {…}`, or `role: ${loader}`")
-        case (.some, .some):
-            report("a grant gives either privileges or a role, not both", at: role, hint: "make two grants")
-        default: break
+        let privileges = written["privileges"], on = written["on"]
+        let role = written["role"] ?? written["database_role"], givenRoleKey = written["role"] != nil ? "role" : "database_role"
+        let gives = ["privileges", "role", "database_role"].filter { written[$0] != nil }
+        if gives.isEmpty {
+            report("a grant gives privileges, a role or a database role", at: nil,
+                   hint: "add `privileges: [USAGE]` with `on: {…}`, or `role: ${loader}`")
+        } else if gives.count > 1 {
+            report("a grant gives one of privileges, a role or a database role, not \(gives.joined(separator: " and "))",
+                   at: written[gives[1]], hint: "make two grants")
         }
-        switch (written["to_role"], written["to_user"]) {
-        case (nil, nil): report("a grant needs a grantee", at: nil, hint: "add `to_role: ${loader}` (or `to_user:` for a role grant)")
-        case (.some, .some(let user)): report("a grant goes to a role or a user, not both", at: user, hint: "make two grants")
-        case (nil, .some(let user)) where role == nil:
-            report("privileges are granted to roles; a user gets a role", at: user, hint: "grant the privileges to a role and `role:` it to the user")
-        default: break
+        let grantees = ["to_role", "to_user", "to_database_role"].filter { written[$0] != nil }
+        if grantees.isEmpty {
+            report("a grant needs a grantee", at: nil, hint: "add `to_role: ${loader}` (or `to_user:` for a role grant, `to_database_role:`)")
+        } else if grantees.count > 1 {
+            report("a grant goes to one grantee, not to \(grantees.joined(separator: " and "))", at: written[grantees[1]], hint: "make two grants")
+        } else if let user = written["to_user"], written["role"] == nil {
+            report(written["database_role"] != nil ? "a database role is granted to roles, not to users (docs: grant-database-role)"
+                                                    : "privileges are granted to roles; a user gets a role",
+                   at: user, hint: "grant it to a role and `role:` that role to the user")
+        } else if let target = written["to_database_role"], written["role"] != nil {
+            report("an account role cannot be granted to a database role (docs: grant-database-role)", at: target,
+                   hint: "grant the database role to the account role instead: `database_role: …, to_role: …`")
         }
-        if role != nil, let on { report("a role grant is not on an object", at: on, hint: "remove `on:`") }
+        if role != nil, let on { report("a \(givenRoleKey == "role" ? "role" : "database role") grant is not on an object", at: on, hint: "remove `on:`") }
         if privileges != nil, on == nil { report("a privilege grant needs `on:`", at: privileges, hint: "add `on: {database: ${db}}` (or schema, table, …)") }
         guard let on, let type = securableType(on, report: report) else { return out }
+        if let target = written["to_database_role"], [.account, .warehouse, .integration].contains(type) {
+            report("a database role holds privileges on its own database's objects only, not on \(type == .account ? "the account" : "a \(type.sql.lowercased())")",
+                   at: target, hint: "grant these to an account role (`to_role:`)")
+        }
         for item in privileges?.items ?? [] {
             guard let scalar = item.scalar, !scalar.text.contains("${") else { continue }
             let privilege = SecurableType.canonical(scalar.text)

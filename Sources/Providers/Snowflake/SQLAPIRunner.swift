@@ -168,7 +168,7 @@ public enum SnowflakeKinds {
     public static func all(sql: any SQLRunner, projectRoot: String) -> [any ResourceKind] {
         [DatabaseKind(sql: sql), SchemaKind(sql: sql), WarehouseKind(sql: sql), StorageIntegrationKind(sql: sql),
          FileFormatKind(sql: sql), StageKind(sql: sql), TableKind(sql: sql), PipeKind(sql: sql), ExternalTableKind(sql: sql),
-         RoleKind(sql: sql), UserKind(sql: sql, projectRoot: projectRoot), GrantKind(sql: sql)]
+         RoleKind(sql: sql), DatabaseRoleKind(sql: sql), UserKind(sql: sql, projectRoot: projectRoot), GrantKind(sql: sql)]
     }
 }
 
