@@ -60,17 +60,22 @@ public struct SnowflakeKeyPair: Sendable, CustomStringConvertible, CustomDebugSt
     }
 
     /// A new 2048-bit key written to `path` as unencrypted PKCS#8 PEM readable by its owner only (0600), as
-    /// `openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt` makes it; folders are created. Fails if the file exists.
-    @discardableResult
-    public static func generate(at path: String) throws -> SnowflakeKeyPair {
+    /// `openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt` makes it; folders are created. A file already there is
+    /// kept (O_EXCL: two commands making the same key at once end with one key, not a mix).
+    public static func generate(at path: String) throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        guard FileManager.default.createFile(atPath: path, contents: Data(key.pkcs8PEMRepresentation.utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw PrivateKeyError.unreadable("cannot write \(path)")
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { return }
+            throw PrivateKeyError.unreadable("cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        return SnowflakeKeyPair(privateKey: key)
+        defer { close(fd) }
+        let pem = Array(key.pkcs8PEMRepresentation.utf8)
+        guard pem.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == pem.count else {
+            throw PrivateKeyError.unreadable("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256), the only algorithm Snowflake accepts for keypair JWTs.

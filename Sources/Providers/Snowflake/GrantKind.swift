@@ -279,7 +279,7 @@ public struct GrantKind: BulkReadBackKind {
             }
         }.sorted { $0.sql < $1.sql }
         let wantsFuture = Set(grants.compactMap { if case .future = $0.1.target { return $0.1.grantee } else { return nil } })
-        let futureGrantees = existing.filter { wantsFuture.contains($0) && !{ if case .user = $0 { return true } else { return false } }($0) }
+        let futureGrantees = existing.filter(wantsFuture.contains)  // roles and database roles: a user takes no privileges
         // One request: the grants to each grantee, and the future grants of each that has some declared.
         let statements = existing.map { "SHOW GRANTS TO \($0.sql)" } + futureGrantees.map { "SHOW FUTURE GRANTS TO \($0.sql)" }
         var results = try await sql.queryBatch(statements)[...]
