@@ -123,7 +123,10 @@ final class RunPrinter: RunObserver, @unchecked Sendable {
 
     func taskStarted(_ task: ResolvedTask, attempt: Int) {
         guard !quiet else { return }
-        Terminal.out("  \(task.name): started\(attempt > 1 ? " (attempt \(attempt) of \(task.retries + 1))" : "")")
+        // Who runs it, when not the environment's user: least-privilege checks read as what they are.
+        let identity = [task.user.map { "as user \(SnowflakeName(parsing: $0.name).stored)" }, task.role.map { "as role \(SnowflakeName(parsing: $0).stored)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        Terminal.out("  \(task.name): started\(identity.isEmpty ? "" : " \(identity)")\(attempt > 1 ? " (attempt \(attempt) of \(task.retries + 1))" : "")")
     }
 
     func taskFinished(_ result: TaskResult) {
