@@ -26,6 +26,30 @@ final class ConnectionSettingsTests: XCTestCase {
                                                 environmentFile: "environments/prod.yaml")
     }
 
+    /// A task's `as:` keeps where Snowflake is and nothing of who the deployer is: its own key, the user's defaults.
+    func testSigningInAsAServiceUserKeepsOnlyTheAccountAndEndpoint() throws {
+        let deployer = try resolve(["account": .string("acme-prod"), "user": .string("DEPLOYER"), "role": .string("SYSADMIN"),
+                                    "warehouse": .string("DEPLOY_WH"), "database": .string("SALES"), "authenticator": .string("oauth"),
+                                    "endpoint": .string("http://127.0.0.1:8091")], ["SNOWFLAKE_TOKEN": "a-token"])
+        let user = TaskUser(name: "LOADER_SVC", privateKeyFile: "keys/loader.p8", passphraseVariable: "LOADER_KEY_PASSPHRASE")
+        var loader = deployer.signingIn(as: user, role: nil, projectRoot: "/project", environment: ["LOADER_KEY_PASSPHRASE": "s3cret"])
+        XCTAssertEqual(loader.account, "acme-prod")
+        XCTAssertEqual(loader.endpoint, "http://127.0.0.1:8091")
+        XCTAssertEqual(loader.user, "LOADER_SVC")
+        XCTAssertEqual(loader.authenticator, "snowflake_jwt")
+        XCTAssertEqual(loader.privateKeyFile, "/project/keys/loader.p8")
+        XCTAssertEqual(loader.privateKeyPassphrase, "s3cret")
+        XCTAssertNil(loader.token)
+        XCTAssertNil(loader.role)
+        XCTAssertNil(loader.warehouse)
+        XCTAssertNil(loader.database)
+        loader = deployer.signingIn(as: TaskUser(name: "LOADER_SVC", privateKeyFile: "/keys/l.p8"), role: "LOADER", projectRoot: "/project",
+                                    environment: [:])
+        XCTAssertEqual(loader.role, "LOADER")
+        XCTAssertEqual(loader.privateKeyFile, "/keys/l.p8")
+        XCTAssertNil(loader.privateKeyPassphrase)
+    }
+
     func testPrecedenceFollowsTheSnowflakeCLI() throws {
         try write(".snowflake/connections.toml", """
             default_connection_name = "prod"
