@@ -31,6 +31,9 @@ _DRAIN_CHUNK = 1 << 16
 class KeepAliveRequestHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE_SECONDS
+    # The head and the body of an answer leave in separate writes: with Nagle's algorithm the body would wait
+    # for the client's (delayed, up to 40 ms) acknowledgement of the head on a connection that stays open.
+    disable_nagle_algorithm = True
 
     def handle_one_request(self) -> None:
         # Waiting for the next request on an idle connection: a timeout or an end of stream here ends the
@@ -83,27 +86,30 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
 
 
 class _Answer:
-    """One request's answer: WSGI start_response/write, with HTTP/1.1 framing."""
+    """One request's answer: WSGI start_response/write, with HTTP/1.1 framing. The head goes out in the same
+    write as the first body bytes (one send, not two, per small answer)."""
 
     def __init__(self, handler: KeepAliveRequestHandler, method: str):
         self.handler = handler
         self.method = method
+        self._reset()
+
+    def _reset(self) -> None:
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
-        self.headers_sent = False
+        self.pending_head: bytes | None = None
+        self.headers_sent = False  # the head is on the wire
         self.chunked = False
         self.has_body = True
         self.declared_length: int | None = None
         self.written = 0
 
     def run(self, app) -> None:
-        self.status, self.headers, self.headers_sent = None, [], False
+        self._reset()
         iterable = app(self.handler.environ, self.start_response)
         try:
             for data in iterable:
                 self.write(data)
-            if not self.headers_sent:
-                self.write(b"")
             self.finish()
         finally:
             if hasattr(iterable, "close"):
@@ -118,34 +124,41 @@ class _Answer:
                 exc_info = None
         elif self.status is not None:
             raise AssertionError("Headers already set")
-        self.status, self.headers = status, headers
+        self.status, self.headers, self.pending_head = status, headers, None
         return self.write
 
     def write(self, data: bytes) -> None:
         assert self.status is not None, "write() before start_response"
         assert isinstance(data, bytes), "applications must write bytes"
-        if not self.headers_sent:
-            self._send_headers()
+        if self.pending_head is None and not self.headers_sent:
+            self.pending_head = self._head()
         if not data or not self.has_body:
             return
-        handler = self.handler
         if self.chunked:
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            return
-        if self.declared_length is not None and self.written + len(data) > self.declared_length:
-            data = data[: self.declared_length - self.written]
-            handler.close_connection = True
-        self.written += len(data)
-        handler.wfile.write(data)
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        elif self.declared_length is not None:
+            if self.written + len(data) > self.declared_length:
+                data = data[: self.declared_length - self.written]
+                self.handler.close_connection = True
+            self.written += len(data)
+        self._send(data)
 
     def finish(self) -> None:
-        if self.chunked:
-            self.handler.wfile.write(b"0\r\n\r\n")
-        elif self.has_body and self.declared_length is not None and self.written != self.declared_length:
+        if not self.headers_sent and self.pending_head is None:
+            self.write(b"")
+        if self.has_body and not self.chunked and self.declared_length not in (None, self.written):
             self.handler.close_connection = True  # fewer bytes than declared: the client must not wait for more
+        self._send(b"0\r\n\r\n" if self.chunked else b"")
         self.handler.wfile.flush()
 
-    def _send_headers(self) -> None:
+    def _send(self, data: bytes) -> None:
+        if self.pending_head is not None:
+            data, self.pending_head, self.headers_sent = self.pending_head + data, None, True
+        if data:
+            self.handler.wfile.write(data)
+
+    def _head(self) -> bytes:
+        """The status line and headers (logging the request, as http.server's send_response does)."""
         handler = self.handler
         code_text, _, reason = self.status.partition(" ")
         code = int(code_text)
@@ -173,8 +186,10 @@ class _Answer:
                 handler.close_connection = True  # an HTTP/1.0 client reads the body up to the end of the stream
         if handler.close_connection:
             handler.send_header("Connection", "close")
-        handler.end_headers()
-        self.headers_sent = True
+        handler._headers_buffer.append(b"\r\n")  # what end_headers would add before writing the head out
+        head = b"".join(handler._headers_buffer)
+        handler._headers_buffer = []
+        return head
 
 
 class _BoundedBody(io.RawIOBase):
