@@ -2,15 +2,15 @@
 
 werkzeug's development server answers every request with `Connection: close` and, after each answer, waits
 10 ms for stray body bytes. Each request of a client therefore costs a new TCP connection, an accepted
-socket and a new server thread: under a no-op plan of 100 buckets (501 signed requests) that was as much of
-the local AWS's CPU as moto's own work. This handler keeps werkzeug's environ, logging and error handling and
-replaces only the request/answer cycle:
+socket and a new server thread (a no-op plan of 100 buckets: 501 of each). This handler keeps werkzeug's
+environ, logging and error handling and replaces only the request/answer cycle:
 
 - the request body is read through a stream bounded by Content-Length; what the application left unread is
   drained exactly, so the next request line is never mistaken for body bytes (a chunked request body closes
   the connection after the answer instead);
 - the answer is framed by its Content-Length, or chunked when it has none; an answer that breaks its own
-  framing (more or fewer bytes than it declared) closes the connection;
+  framing (more or fewer bytes than it declared) closes the connection; its head leaves in the same write
+  as its first body bytes;
 - HEAD, 1xx, 204 and 304 answers carry no body bytes, whatever the application yields;
 - the connection closes when the client asks for it (`Connection: close`, HTTP/1.0 without keep-alive),
   after a dropped or failed request, and after IDLE_SECONDS without a new request.
@@ -31,8 +31,8 @@ _DRAIN_CHUNK = 1 << 16
 class KeepAliveRequestHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE_SECONDS
-    # The head and the body of an answer leave in separate writes: with Nagle's algorithm the body would wait
-    # for the client's (delayed, up to 40 ms) acknowledgement of the head on a connection that stays open.
+    # An answer written in several parts (a streamed body) would otherwise wait, part after part, for the
+    # client's delayed acknowledgement (up to 40 ms on Linux) on a connection that stays open.
     disable_nagle_algorithm = True
 
     def handle_one_request(self) -> None:
@@ -87,7 +87,7 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
 
 class _Answer:
     """One request's answer: WSGI start_response/write, with HTTP/1.1 framing. The head goes out in the same
-    write as the first body bytes (one send, not two, per small answer)."""
+    write as the first body bytes: one send per ordinary answer, not two."""
 
     def __init__(self, handler: KeepAliveRequestHandler, method: str):
         self.handler = handler
