@@ -1,5 +1,6 @@
-"""Connections to the local AWS endpoint stay open between requests (HTTP/1.1 keep-alive), and one request's
-body or answer never spills into the next request on the same connection."""
+"""Connections to the local AWS endpoint stay open between requests (HTTP/1.1 keep-alive), one request's
+body or answer never spills into the next request on the same connection, and answers carry only the
+headers AWS would send."""
 
 import http.client
 import socket
@@ -74,6 +75,13 @@ def test_a_chunked_request_body_closes_the_connection_after_the_answer(aws_emula
 def test_http_1_0_clients_get_one_answer_per_connection(aws_emulator):
     head, body = exchange_until_closed(aws_emulator, b"GET /_infra/health HTTP/1.0\r\n\r\n")
     assert "\r\nConnection: close" in head and body == b'{"ok": true}'
+
+
+def test_answers_carry_no_cors_headers_of_their_own(aws_emulator):
+    # moto's server adds Access-Control-Allow-Origin: * to everything; S3 sends CORS headers only as a
+    # bucket's CORS configuration says, and only to requests that name an Origin.
+    answer = aws_emulator.client("s3").list_buckets()
+    assert not [name for name in answer["ResponseMetadata"]["HTTPHeaders"] if name.startswith("access-control-")]
 
 
 def exchange_until_closed(aws_emulator, request: bytes) -> tuple[str, bytes]:
