@@ -15,12 +15,24 @@ from urllib.parse import urlsplit
 
 def moto_wsgi_app():
     """moto's server app (every service it emulates), dispatched by Host, signature check corrected."""
-    from moto.server import DomainDispatcherApplication, create_backend_app
+    from moto.server import DomainDispatcherApplication
 
     _sign_over_the_raw_request_target()
-    app = DomainDispatcherApplication(create_backend_app)
+    app = DomainDispatcherApplication(_backend_app_without_debug_mode)
     _remember_backends_by_host(app)
     return app
+
+
+def _backend_app_without_debug_mode(service):
+    """moto's Flask app for one service, out of Flask's debug mode. moto turns debug mode on, and in it Flask
+    builds a new class for every request (a helper that explains form-upload mistakes to a developer).
+    Exceptions still reach the server, which logs them and answers 500, as they did in debug mode."""
+    from moto.server import create_backend_app
+
+    backend_app = create_backend_app(service)
+    backend_app.debug = False
+    backend_app.config["PROPAGATE_EXCEPTIONS"] = True
+    return backend_app
 
 
 def _remember_backends_by_host(app) -> None:
