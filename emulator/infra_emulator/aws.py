@@ -64,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     directory = os.path.abspath(arguments.dir)
     os.makedirs(directory, exist_ok=True)
+    # Each request is ~1-2 ms of moto's Python under the GIL, on a thread per kept-open connection. With a plan's
+    # hundred-odd connections busy, the default 5 ms switch interval makes threads take the GIL from one another
+    # mid-request; 50 ms lets each answer finish first (sys.setswitchinterval). Measured on the 100-bucket no-op
+    # plan at 100 ms per request: median 1.50-1.61 s -> 1.42-1.49 s, and ~10 % less emulator CPU.
+    sys.setswitchinterval(0.05)
 
     server, readiness = build_server(arguments.host, arguments.port, faults)
     if server is None:
