@@ -63,20 +63,8 @@ public struct DatabaseRoleKind: BulkReadBackKind {
 
     /// The database roles of each database, by database; databases that do not exist are left out.
     static func databaseRoles(in databases: [SnowflakeName], sql: any SQLRunner) async throws -> [SnowflakeName: [SQLRow]] {
-        try await withThrowingTaskGroup(of: (SnowflakeName, [SQLRow]?).self) { group in
-            for database in databases {
-                group.addTask {
-                    do {
-                        return (database, try await sql.query("SHOW DATABASE ROLES IN DATABASE \(database.sql)"))
-                    } catch where "\(error)".contains("does not exist") {
-                        return (database, nil)
-                    }
-                }
-            }
-            var out: [SnowflakeName: [SQLRow]] = [:]
-            for try await (database, rows) in group { if let rows { out[database] = rows } }
-            return out
-        }
+        try await SnowflakeKindSupport.rowsUnlessMissing(
+            Dictionary(uniqueKeysWithValues: databases.map { ($0, "SHOW DATABASE ROLES IN DATABASE \($0.sql)") }), sql: sql)
     }
 
     public func sendCreate(_ resource: DesiredResource) async throws -> String {
@@ -87,10 +75,8 @@ public struct DatabaseRoleKind: BulkReadBackKind {
 
     public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = qualifiedName(resource.properties)!
-        let comment = resource.properties["comment"]?.stringValue ?? ""
         if changes.contains(where: { $0.property == "comment" }) {
-            try await sql.execute([comment.isEmpty ? "ALTER DATABASE ROLE \(name.sql) UNSET COMMENT"
-                                   : "ALTER DATABASE ROLE \(name.sql) SET COMMENT = \(SnowflakeLiteral.string(comment))"])
+            try await sql.execute([SnowflakeKindSupport.commentStatement("DATABASE ROLE \(name.sql)", resource.properties)])
         }
         return name.description
     }

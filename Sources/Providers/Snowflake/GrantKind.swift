@@ -362,23 +362,13 @@ public struct GrantKind: BulkReadBackKind {
 
     /// The objects of each kind in each scope, by qualified name; a scope that does not exist is left out.
     func objects(in scopes: Set<Scoped>) async throws -> [Scoped: [QualifiedName]] {
-        try await withThrowingTaskGroup(of: (Scoped, [QualifiedName]?).self) { group in
-            for scoped in scopes {
-                group.addTask {
-                    do {
-                        let rows = try await sql.query("SHOW \(scoped.type.plural!) \(scoped.scope.sql)")
-                        return (scoped, rows.map { row in
-                            QualifiedName([row["database_name"], scoped.type == .schema ? nil : row["schema_name"], row["name"]]
-                                .compactMap { $0 }.map(SnowflakeName.init(stored:)))
-                        })
-                    } catch where "\(error)".contains("does not exist") {
-                        return (scoped, nil)
-                    }
-                }
+        let listed = try await SnowflakeKindSupport.rowsUnlessMissing(
+            Dictionary(uniqueKeysWithValues: scopes.map { ($0, "SHOW \($0.type.plural!) \($0.scope.sql)") }), sql: sql)
+        return listed.reduce(into: [:]) { out, entry in
+            out[entry.key] = entry.value.map { row in
+                QualifiedName([row["database_name"], entry.key.type == .schema ? nil : row["schema_name"], row["name"]]
+                    .compactMap { $0 }.map(SnowflakeName.init(stored:)))
             }
-            var out: [Scoped: [QualifiedName]] = [:]
-            for try await (scoped, names) in group { if let names { out[scoped] = names } }
-            return out
         }
     }
 

@@ -47,10 +47,8 @@ public struct RoleKind: BulkReadBackKind, IdentityNormalizingKind {
 
     public func sendUpdate(_ resource: DesiredResource, from live: LiveObject, changes: [PropertyChange]) async throws -> String {
         let name = SnowflakeKindSupport.name(resource.properties["name"])!
-        let comment = resource.properties["comment"]?.stringValue ?? ""
         if changes.contains(where: { $0.property == "comment" }) {
-            try await sql.execute([comment.isEmpty ? "ALTER ROLE \(name.sql) UNSET COMMENT"
-                                   : "ALTER ROLE \(name.sql) SET COMMENT = \(SnowflakeLiteral.string(comment))"])
+            try await sql.execute([SnowflakeKindSupport.commentStatement("ROLE \(name.sql)", resource.properties)])
         }
         return name.description
     }

@@ -96,6 +96,27 @@ enum SnowflakeKindSupport {
         return " COMMENT = " + SnowflakeLiteral.string(c)
     }
 
+    /// `ALTER <object> SET COMMENT = …`, or UNSET when the stack's comment is empty.
+    static func commentStatement(_ object: String, _ properties: [String: Value]) -> String {
+        let comment = properties["comment"]?.stringValue ?? ""
+        return comment.isEmpty ? "ALTER \(object) UNSET COMMENT" : "ALTER \(object) SET COMMENT = \(SnowflakeLiteral.string(comment))"
+    }
+
+    /// Each statement's rows, the statements sent concurrently; a statement about something that does not exist
+    /// (a database or schema dropped, or not made yet) is left out rather than failing the others.
+    static func rowsUnlessMissing<Key: Hashable & Sendable>(_ statements: [Key: String], sql: any SQLRunner) async throws -> [Key: [SQLRow]] {
+        try await withThrowingTaskGroup(of: (Key, [SQLRow]?).self) { group in
+            for (key, statement) in statements {
+                group.addTask {
+                    do { return (key, try await sql.query(statement)) } catch where "\(error)".contains("does not exist") { return (key, nil) }
+                }
+            }
+            var out: [Key: [SQLRow]] = [:]
+            for try await (key, rows) in group { if let rows { out[key] = rows } }
+            return out
+        }
+    }
+
     /// Groups rows of `SHOW … IN ACCOUNT` by the qualified identity they describe.
     static func index(_ rows: [SQLRow], by parts: [String]) -> [String: SQLRow] {
         var out: [String: SQLRow] = [:]
