@@ -16,18 +16,10 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    /// Names lower-cased.
-    public var headers: [String: String]
-    public var body: Data
+/// The transport's answer as it is: status, lower-cased headers, body.
+public typealias HTTPResponse = CurlResponse
 
-    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
+extension CurlResponse {
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
@@ -47,7 +39,7 @@ public struct CurlTransport: HTTPTransport {
                                    headers: request.headers.map { (name: $0.name, value: $0.value) }, body: request.body)
         do {
             let response = try await CurlClient.shared.send(outgoing, timeout: timeout)
-            return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
+            return response
         } catch let failure as CurlFailure {
             throw TransportError(failure, endpoint: request.url)
         }
