@@ -73,9 +73,11 @@ final class PipelineRunnerTests: XCTestCase {
 
     func testFailFastStopsNewTasksAndContinueModeRunsIndependentBranches() async {
         let tasks = [
-            task("broken", "exit 3"),
+            // broken fails only once slow-independent is surely running (under load, an instant exit could come
+            // before the other task was started, and fail-fast would then rightly never start it).
+            task("broken", "sleep 0.1; exit 3"),
             task("after-broken", "echo never", after: ["broken"]),
-            task("slow-independent", "sleep 0.3; echo done"),
+            task("slow-independent", "sleep 0.5; echo done"),
             task("after-slow", "echo later", after: ["slow-independent"]),
         ]
         let (fast, _) = await runner(failFast: true).run(name: "p", tasks: tasks, observer: RecordingObserver())
